@@ -1,0 +1,32 @@
+import express, { type Express } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { Deps } from './deps.js';
+import { errorHandler } from './http/error-handler.js';
+import { operationResolver } from './http/operations.js';
+import { requestMetrics } from './http/request-metrics.js';
+import { parseSpec } from './http/spec.js';
+
+/**
+ * The HTTP app: express → request validation (schema) → token check → handler → reply.
+ * Never listens: main.ts and the tests do that.
+ */
+export function createApp(deps: Deps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestMetrics(deps));
+  app.use(express.json({ limit: '16kb' }));
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: parseSpec(deps.specText) as never,
+      validateRequests: { allowUnknownQueryParameters: false },
+      // Off in production for speed; on everywhere else so a handler that breaks the spec fails loudly.
+      validateResponses: deps.config.nodeEnv !== 'production',
+      // Tokens are checked by the service's own policy (tokens/authenticate.ts), for the contract's codes.
+      validateSecurity: false,
+      validateFormats: true,
+      operationHandlers: { basePath: '', resolver: operationResolver(deps) as never },
+    }),
+  );
+  app.use(errorHandler(deps.log));
+  return app;
+}

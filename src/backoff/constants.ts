@@ -1,0 +1,11 @@
+/** Contract, "Guess backoff": after the 3rd consecutive failure each further guess waits 2^(n-3) s, capped at 15 min. */
+export const FREE_FAILURES = 3;
+export const MAX_WAIT_MS = 15 * 60 * 1000;
+
+export type GuessFactor = 'password' | 'totp' | 'recovery_code';
+
+/** When the next guess is allowed after `failures` consecutive failures, the last at `lastFailureAt`. */
+export function nextGuessAt(failures: number, lastFailureAt: Date | null): number {
+  if (failures < FREE_FAILURES || !lastFailureAt) return 0;
+  return lastFailureAt.getTime() + Math.min(2 ** (failures - FREE_FAILURES) * 1000, MAX_WAIT_MS);
+}

@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/index.js';
+import type { Db } from './db/knex.js';
+import { systemClock, type Clock, type Deps } from './deps.js';
+import { loadSpecText } from './http/spec.js';
+import { createLogger } from './log.js';
+import { createMetrics } from './ops/metrics.js';
+import { loadTokenKeys } from './tokens/keys.js';
+
+/** Wires the dependencies every part of the service shares; tests pass their own clock. */
+export async function buildDeps(config: Config, db: Db, overrides: { clock?: Clock; log?: Logger } = {}): Promise<Deps> {
+  return {
+    config,
+    db,
+    clock: overrides.clock ?? systemClock,
+    log: overrides.log ?? createLogger(config.logLevel),
+    keys: await loadTokenKeys(config.signingKeys, config.publicUrl),
+    metrics: createMetrics(),
+    specText: loadSpecText(),
+  };
+}

@@ -1,0 +1,59 @@
+import { ConfigError, z } from './env-schema.js';
+import type { EncryptionKey } from '../crypto/aead.js';
+import { loadOrCreateDevKeys } from './dev-keys.js';
+import type { JWK } from 'jose';
+
+export type NodeEnv = 'production' | 'development' | 'test';
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  port: number;
+  /** Unset: the service starts an embedded PostgreSQL under `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Unset: mail is written to `<dataDir>/mail/*.eml` instead of sent. */
+  smtpUrl: string | undefined;
+  publicUrl: string;
+  dataDir: string;
+  logLevel: string;
+  totpIssuer: string;
+  /** Private JWKs (Ed25519, with kid); the first signs, all verify and are published. */
+  signingKeys: JWK[];
+  /** AES-256 keys for TOTP secrets; the first encrypts, all decrypt. */
+  totpEncryptionKeys: EncryptionKey[];
+  /** HMAC key for emailed codes and recovery codes. */
+  codeHashKey: Buffer;
+  /** Extra disposable-mail domains on top of the bundled list. */
+  blockedMailDomains: string[];
+}
+
+export { ConfigError };
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks the environment; in development generates missing keys under DATA_DIR. */
+export async function loadConfig(env: Env = process.env): Promise<Config> {
+  const nodeEnv = z.oneOf('NODE_ENV', env.NODE_ENV ?? 'development', ['production', 'development', 'test'] as const);
+  const port = z.port('PORT', env.PORT ?? '3000');
+  const dataDir = env.DATA_DIR ?? '.data';
+  const missing = ['JWT_SIGNING_KEYS', 'TOTP_ENCRYPTION_KEYS', 'CODE_HASH_KEY'].filter((name) => !env[name]);
+  if (missing.length && nodeEnv === 'production') {
+    throw new ConfigError(`missing required configuration in production: ${missing.join(', ')} (see .env.example)`);
+  }
+  const devKeys = missing.length ? await loadOrCreateDevKeys(dataDir) : undefined;
+  return {
+    nodeEnv,
+    port,
+    databaseUrl: z.optionalUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']),
+    smtpUrl: z.optionalUrl('SMTP_URL', env.SMTP_URL, ['smtp:', 'smtps:']),
+    publicUrl: z.optionalUrl('PUBLIC_URL', env.PUBLIC_URL, ['http:', 'https:']) ?? `http://localhost:${port}`,
+    dataDir,
+    logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    totpIssuer: env.TOTP_ISSUER ?? 'SmartgridOne',
+    signingKeys: env.JWT_SIGNING_KEYS ? z.signingKeys('JWT_SIGNING_KEYS', env.JWT_SIGNING_KEYS) : devKeys!.signingKeys,
+    totpEncryptionKeys: env.TOTP_ENCRYPTION_KEYS
+      ? z.encryptionKeys('TOTP_ENCRYPTION_KEYS', env.TOTP_ENCRYPTION_KEYS)
+      : devKeys!.totpEncryptionKeys,
+    codeHashKey: env.CODE_HASH_KEY ? z.key32('CODE_HASH_KEY', env.CODE_HASH_KEY) : devKeys!.codeHashKey,
+    blockedMailDomains: (env.BLOCKED_MAIL_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
+  };
+}

@@ -1,0 +1,25 @@
+import type { Knex } from 'knex';
+import * as createUsers from './20261126000100_create_users.js';
+import * as createRefreshTokens from './20261126000200_create_refresh_tokens.js';
+import * as createGuessCounters from './20261126000300_create_guess_counters.js';
+import * as createTwoFactorMethods from './20261126000400_create_two_factor_methods.js';
+import * as createOneTimeCodes from './20261126000500_create_one_time_codes.js';
+import * as createMailOutbox from './20261126000600_create_mail_outbox.js';
+
+/** Migrations are imported statically: no file-system scan, so they run the same under tsx, vitest and a bundle. */
+const migrations: Record<string, Knex.Migration> = {
+  '20261126000100_create_users': createUsers,
+  '20261126000200_create_refresh_tokens': createRefreshTokens,
+  '20261126000300_create_guess_counters': createGuessCounters,
+  '20261126000400_create_two_factor_methods': createTwoFactorMethods,
+  '20261126000500_create_one_time_codes': createOneTimeCodes,
+  '20261126000600_create_mail_outbox': createMailOutbox,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name]!,
+};
+
+export const latestMigration = Object.keys(migrations).sort().at(-1)!;

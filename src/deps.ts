@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { Config } from './config/index.js';
+import type { Db } from './db/knex.js';
+import type { TokenKeys } from './tokens/keys.js';
+import type { Metrics } from './ops/metrics.js';
+
+/** Milliseconds since the epoch; injected so tests move time instead of sleeping. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** Everything a handler may use; built once in main.ts (or by a test) and passed to createApp. */
+export interface Deps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  keys: TokenKeys;
+  metrics: Metrics;
+  /** openapi.yaml as text, served at GET /openapi.yaml. */
+  specText: string;
+}

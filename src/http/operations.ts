@@ -1,0 +1,53 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { Deps } from '../deps.js';
+import { authenticate, TOKEN_POLICIES, type TokenPolicy } from '../tokens/authenticate.js';
+import { commonErrors } from './errors.js';
+import { handlers, type AnyHandler } from './registry.js';
+
+interface OperationSchema {
+  operationId?: string;
+  security?: Record<string, string[]>[];
+}
+
+interface RouteMetadata {
+  openApiRoute: string;
+  method: string;
+}
+
+const notImplemented: AnyHandler = async () => {
+  throw commonErrors('NOT_IMPLEMENTED');
+};
+
+/** The operation's token policy is the name of its (single) security scheme; none for `security: []`. */
+export function tokenPolicyOf(schema: OperationSchema): TokenPolicy | undefined {
+  const scheme = schema.security?.[0] && Object.keys(schema.security[0])[0];
+  if (!scheme) return undefined;
+  if (!(TOKEN_POLICIES as readonly string[]).includes(scheme)) throw new Error(`unknown security scheme ${scheme} on ${schema.operationId}`);
+  return scheme as TokenPolicy;
+}
+
+function writeReply(res: Response, reply: { status: number; body: unknown; contentType?: string }): void {
+  res.status(reply.status);
+  if (reply.status === 204) res.end();
+  else if (reply.contentType) res.type(reply.contentType).send(reply.body);
+  // The validator hooks res.json and refuses a null body; the contract's `null` is written as bytes.
+  else if (reply.body === null) res.type('application/json').send('null');
+  else res.json(reply.body);
+}
+
+/**
+ * express-openapi-validator's resolver: each spec operation gets token check → handler → reply.
+ * Runs after request validation, so handlers only ever see valid input.
+ */
+export function operationResolver(deps: Deps) {
+  return (_basePath: string, route: RouteMetadata, apiDoc: { paths: Record<string, Record<string, OperationSchema>> }): RequestHandler => {
+    const schema = apiDoc.paths[route.openApiRoute]![route.method.toLowerCase()]!;
+    const handler = (schema.operationId && handlers[schema.operationId as keyof typeof handlers]) || notImplemented;
+    const policy = tokenPolicyOf(schema);
+    return async (req: Request, res: Response) => {
+      const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;
+      const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req } as never);
+      writeReply(res, reply as never);
+    };
+  };
+}

@@ -1,0 +1,17 @@
+import type * as sdk from '../../generated/sdk.gen.js';
+import { opsHandlers } from '../ops/handlers.js';
+import { tokenHandlers } from '../tokens/handlers.js';
+
+/** Every operationId in openapi.yaml (the generated SDK has one function per operation). */
+export type OperationId = keyof typeof sdk;
+
+export type AnyHandler = (ctx: never) => Promise<unknown>;
+
+/**
+ * operationId → handler. Operations not in this map answer 501 NOT_IMPLEMENTED until their
+ * capability lands (test/operations.test.ts lists them); then this becomes a full Record.
+ */
+export const handlers = {
+  ...opsHandlers,
+  ...tokenHandlers,
+} satisfies Partial<Record<OperationId, AnyHandler>>;

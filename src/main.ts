@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import { buildDeps } from './bootstrap.js';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config/index.js';
+import { resolveDatabaseUrl } from './db/connect.js';
+import { createDb, migrateLatest } from './db/knex.js';
+import { createLogger } from './log.js';
+
+async function main(): Promise<void> {
+  const config = await loadConfig();
+  const log = createLogger(config.logLevel);
+  const database = await resolveDatabaseUrl(config, (line) => log.debug({ postgres: line.trim() }, 'embedded postgres'));
+  if (database.embedded) log.info({ dataDir: resolve(config.dataDir, 'pg') }, 'started embedded PostgreSQL (set DATABASE_URL to use your own server)');
+  const db = createDb(database.url);
+  await migrateLatest(db);
+
+  const deps = await buildDeps(config, db, { log });
+  const app = createApp(deps);
+  const server = app.listen(config.port, () => log.info({ port: config.port, publicUrl: config.publicUrl }, 'listening'));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    server.close();
+    server.closeIdleConnections();
+    await new Promise<void>((done) => server.once('close', () => done()));
+    await db.destroy();
+    await database.embedded?.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    console.error(`configuration error: ${err.message}`);
+  } else {
+    console.error('failed to start:', err);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+import type {
+  GetHealthData, GetHealthResponses, GetJwksData, GetJwksResponses,
+  GetMetricsData, GetMetricsResponses, GetOpenApiSpecData, GetOpenApiSpecResponses, GetReadinessData, GetReadinessResponses,
+} from '../../generated/types.gen.js';
+import { isMigrated } from '../db/knex.js';
+import { ApiError } from '../http/errors.js';
+import { ok, okText, type PublicHandler } from '../http/handler.js';
+
+const getHealth: PublicHandler<GetHealthData, GetHealthResponses> = async () => ok({ status: 'ok' as const });
+
+const getReadiness: PublicHandler<GetReadinessData, GetReadinessResponses> = async ({ deps }) => {
+  const ready = await isMigrated(deps.db).catch((err: unknown) => {
+    deps.log.warn({ err }, 'readiness check: database unreachable');
+    return false;
+  });
+  if (!ready) throw new ApiError(503, 'NOT_READY');
+  return ok({ status: 'ready' as const });
+};
+
+const getMetrics: PublicHandler<GetMetricsData, GetMetricsResponses> = async ({ deps }) =>
+  okText(await deps.metrics.registry.metrics(), deps.metrics.registry.contentType);
+
+const getOpenApiSpec: PublicHandler<GetOpenApiSpecData, GetOpenApiSpecResponses> = async ({ deps }) => okText(deps.specText, 'application/yaml');
+
+const getJwks: PublicHandler<GetJwksData, GetJwksResponses> = async ({ deps }) => ok({ keys: deps.keys.publicJwks } as GetJwksResponses[200]);
+
+export const opsHandlers = { getHealth, getReadiness, getMetrics, getOpenApiSpec, getJwks };

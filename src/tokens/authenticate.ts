@@ -1,0 +1,64 @@
+import type { Deps } from '../deps.js';
+import { findUserById } from '../users/queries.js';
+import { hasTwoFactorEnabled } from '../two-factor/queries.js';
+import type { TokenKind } from './constants.js';
+import { verifyJwt } from './jwt.js';
+import { findLiveRefreshToken } from './queries.js';
+import { hashRefreshToken } from './service.js';
+import { tokenErrors } from './errors.js';
+
+/**
+ * Token policies, named like the spec's security schemes: the operation's scheme picks the policy.
+ * - refreshToken: a live opaque refresh token
+ * - accessToken: access or sudo JWT
+ * - accessOrPartialToken: access, sudo or partial JWT
+ * - sudoToken: sudo JWT
+ * - sudoOrAccessWithout2fa: sudo JWT, or access JWT while the user has no 2FA method active
+ */
+export const TOKEN_POLICIES = ['refreshToken', 'accessToken', 'accessOrPartialToken', 'sudoToken', 'sudoOrAccessWithout2fa'] as const;
+export type TokenPolicy = (typeof TOKEN_POLICIES)[number];
+
+export interface AuthContext {
+  userId: string;
+  kind: TokenKind;
+  /** Set for refresh tokens: the hash that identifies the presented token. */
+  refreshTokenHash?: Buffer;
+}
+
+const ACCEPTED_JWT_KINDS: Record<Exclude<TokenPolicy, 'refreshToken'>, readonly string[]> = {
+  accessToken: ['access', 'sudo'],
+  accessOrPartialToken: ['access', 'sudo', 'partial'],
+  sudoToken: ['sudo', 'access'],
+  sudoOrAccessWithout2fa: ['sudo', 'access'],
+};
+
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header || !header.trim()) return undefined;
+  const match = /^Bearer[ \t]*(.*)$/i.exec(header.trim());
+  if (!match) throw tokenErrors('INVALID_TOKEN');
+  return match[1]!.trim() || undefined;
+}
+
+export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, policy: TokenPolicy, authorization: string | undefined): Promise<AuthContext> {
+  const token = bearerToken(authorization);
+  if (!token) throw tokenErrors('NO_TOKEN_PROVIDED');
+
+  if (policy === 'refreshToken') {
+    const refreshTokenHash = hashRefreshToken(token);
+    const live = await findLiveRefreshToken(deps.db, refreshTokenHash, new Date(deps.clock.now()));
+    if (!live) throw tokenErrors('INVALID_TOKEN');
+    return { userId: live.userId, kind: 'refresh', refreshTokenHash };
+  }
+
+  const claims = await verifyJwt(deps.keys, deps.clock, token);
+  if (!claims || !ACCEPTED_JWT_KINDS[policy].includes(claims.kind)) throw tokenErrors('INVALID_TOKEN');
+  // A deleted user or a password changed since issue voids the token.
+  const user = await findUserById(deps.db, claims.userId);
+  if (!user || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+
+  if (claims.kind === 'access') {
+    if (policy === 'sudoToken') throw tokenErrors('SUDO_TOKEN_REQUIRED');
+    if (policy === 'sudoOrAccessWithout2fa' && (await hasTwoFactorEnabled(deps.db, claims.userId))) throw tokenErrors('SUDO_TOKEN_REQUIRED');
+  }
+  return { userId: claims.userId, kind: claims.kind };
+}

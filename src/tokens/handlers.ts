@@ -1,0 +1,26 @@
+import type {
+  GetAccessTokenData, GetAccessTokenResponses, GetRefreshTokenData, GetRefreshTokenResponses, LoginData, LoginResponses,
+  LogoutData, LogoutResponses, ValidateAccessTokenData, ValidateAccessTokenResponses, ValidateRefreshTokenData,
+  ValidateRefreshTokenResponses,
+} from '../../generated/types.gen.js';
+import { noContent, ok, okText, type Handler, type PublicHandler } from '../http/handler.js';
+import * as tokens from './service.js';
+
+const login: PublicHandler<LoginData, LoginResponses> = async ({ body, deps }) => okText(await tokens.login(deps, body.username, body.password));
+
+const getAccessToken: Handler<GetAccessTokenData, GetAccessTokenResponses> = async ({ auth, deps }) =>
+  okText(await tokens.issueJwt(deps.db, deps, auth.userId, 'access'));
+
+const getRefreshToken: Handler<GetRefreshTokenData, GetRefreshTokenResponses> = async ({ auth, deps }) =>
+  okText(await tokens.rotateRefreshToken(deps, auth.refreshTokenHash!));
+
+const logout: Handler<LogoutData, LogoutResponses> = async ({ auth, deps }) => {
+  await tokens.logout(deps, auth.refreshTokenHash!);
+  return noContent();
+};
+
+const validateRefreshToken: Handler<ValidateRefreshTokenData, ValidateRefreshTokenResponses> = async ({ auth }) => ok({ userId: auth.userId });
+
+const validateAccessToken: Handler<ValidateAccessTokenData, ValidateAccessTokenResponses> = async ({ auth }) => ok({ userId: auth.userId });
+
+export const tokenHandlers = { login, getAccessToken, getRefreshToken, logout, validateRefreshToken, validateAccessToken };

@@ -1,0 +1,88 @@
+import type { Deps } from '../deps.js';
+import type { Db, Tx } from '../db/knex.js';
+import { withTx } from '../db/tx.js';
+import { randomToken } from '../crypto/random.js';
+import { sha256 } from '../crypto/hash.js';
+import { burnPasswordCheck, verifyPassword } from '../crypto/password.js';
+import { guardGuess } from '../backoff/guard.js';
+import { findUserByEmail, findUserById } from '../users/queries.js';
+import { findActiveMethods } from '../two-factor/queries.js';
+import { REFRESH_TOKEN_TTL_MS, type JwtKind } from './constants.js';
+import { signJwt } from './jwt.js';
+import { insertRefreshToken, revokeRefreshToken } from './queries.js';
+import { loginErrors, tokenErrors } from './errors.js';
+
+type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys'>;
+
+export function hashRefreshToken(token: string): Buffer {
+  return sha256(token);
+}
+
+export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock'>, userId: string): Promise<string> {
+  const token = randomToken();
+  const now = deps.clock.now();
+  await insertRefreshToken(db, { userId, tokenHash: hashRefreshToken(token), now: new Date(now), expiresAt: new Date(now + REFRESH_TOKEN_TTL_MS) });
+  return token;
+}
+
+export async function issueJwt(db: Db | Tx, deps: TokenDeps, userId: string, kind: JwtKind): Promise<string> {
+  const user = await findUserById(db, userId);
+  if (!user) throw tokenErrors('INVALID_TOKEN');
+  return signJwt(deps.keys, deps.clock, { userId, kind, passwordChangedAt: user.passwordChangedAt.getTime() });
+}
+
+/** What every passed second factor earns: a new login (refresh), an access token and a sudo token. */
+export async function issueSessionTokens(db: Db | Tx, deps: TokenDeps, userId: string) {
+  const user = await findUserById(db, userId);
+  if (!user) throw tokenErrors('INVALID_TOKEN');
+  const claims = { userId, passwordChangedAt: user.passwordChangedAt.getTime() };
+  return {
+    accessToken: await signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }),
+    refreshToken: await issueRefreshToken(db, deps, userId),
+    sudoToken: await signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }),
+  };
+}
+
+/**
+ * Password login. Unknown accounts cost one argon2 verification too, and answer exactly like a
+ * wrong password. With 2FA on, a partial token is handed out instead of a refresh token.
+ */
+export async function login(deps: TokenDeps, username: string, password: string): Promise<string> {
+  const user = await findUserByEmail(deps.db, username);
+  if (!user) {
+    await burnPasswordCheck(password);
+    throw loginErrors('PASSWORD_INCORRECT');
+  }
+  const passwordHash = user.passwordHash;
+  const passed = await guardGuess(
+    deps.db,
+    deps.clock,
+    { userId: user.id, factor: 'password', tooMany: (retryAfter) => loginErrors('TOO_MANY_FAILED_PASSWORD_CHECKS', { retryAfter }) },
+    async () => {
+      if (passwordHash === null) throw loginErrors('NO_PASSWORD_INFO');
+      return (await verifyPassword(passwordHash, password)) || undefined;
+    },
+  );
+  if (!passed) throw loginErrors('PASSWORD_INCORRECT');
+
+  const methods = await findActiveMethods(deps.db, user.id);
+  if (methods.length) {
+    const partialToken = await signJwt(deps.keys, deps.clock, { userId: user.id, kind: 'partial', passwordChangedAt: user.passwordChangedAt.getTime() });
+    throw loginErrors('2FA_REQUIRED', { partialToken, methods });
+  }
+  return issueRefreshToken(deps.db, deps, user.id);
+}
+
+/** Single use: of two concurrent rotations of one token, one gets a new token and one gets 401. */
+export async function rotateRefreshToken(deps: TokenDeps, refreshTokenHash: Buffer): Promise<string> {
+  return withTx(deps.db, async (trx) => {
+    const revoked = await revokeRefreshToken(trx, refreshTokenHash, new Date(deps.clock.now()));
+    if (!revoked) throw tokenErrors('INVALID_TOKEN');
+    return issueRefreshToken(trx, deps, revoked.userId);
+  });
+}
+
+export async function logout(deps: TokenDeps, refreshTokenHash: Buffer): Promise<void> {
+  const revoked = await revokeRefreshToken(deps.db, refreshTokenHash, new Date(deps.clock.now()));
+  if (!revoked) throw tokenErrors('INVALID_TOKEN');
+}

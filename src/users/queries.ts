@@ -1,0 +1,37 @@
+import type { Db, Tx } from '../db/knex.js';
+import { normalizeEmail } from './email.js';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  passwordHash: string | null;
+  passwordChangedAt: Date;
+}
+
+const columns = ['id', 'email', 'password_hash', 'password_changed_at'] as const;
+const toUser = (row: Record<string, any>): UserRow => ({
+  id: row.id,
+  email: row.email,
+  passwordHash: row.password_hash,
+  passwordChangedAt: row.password_changed_at,
+});
+
+export async function findUserByEmail(db: Db | Tx, email: string): Promise<UserRow | undefined> {
+  const row = await db('users').where({ email: normalizeEmail(email) }).first(columns);
+  return row ? toUser(row) : undefined;
+}
+
+export async function findUserById(db: Db | Tx, id: string): Promise<UserRow | undefined> {
+  const row = await db('users').where({ id }).first(columns);
+  return row ? toUser(row) : undefined;
+}
+
+/** Inserts a user; returns undefined when the email is taken (unique violation), never throws for it. */
+export async function insertUser(db: Db | Tx, user: { email: string; passwordHash: string | null; now: Date }): Promise<UserRow | undefined> {
+  const [row] = await db('users')
+    .insert({ email: normalizeEmail(user.email), password_hash: user.passwordHash, password_changed_at: user.now, created_at: user.now })
+    .onConflict('email')
+    .ignore()
+    .returning(columns);
+  return row ? toUser(row) : undefined;
+}

@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../../src/config/index.js';
+import { generateSigningKey } from '../../src/tokens/keys.js';
+
+/** A complete test configuration with fresh keys; override what a test needs. */
+export async function testConfig(overrides: Partial<Config> = {}): Promise<Config> {
+  return {
+    nodeEnv: 'test',
+    port: 0,
+    databaseUrl: undefined,
+    smtpUrl: undefined,
+    publicUrl: 'http://auth.test',
+    dataDir: '.data/test',
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    totpIssuer: 'SmartgridOne',
+    signingKeys: [await generateSigningKey()],
+    totpEncryptionKeys: [{ id: 'k1', key: randomBytes(32) }],
+    codeHashKey: randomBytes(32),
+    blockedMailDomains: [],
+    ...overrides,
+  };
+}

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as sdk from '../../generated/sdk.gen.js';
+import { bearer, startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+describe('POST /auth/login', () => {
+  it('returns a refresh token as text/plain for the right password', async () => {
+    const user = await server.createUser();
+    const { data, response } = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(data).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('treats the username case-insensitively', async () => {
+    const user = await server.createUser();
+    const { response } = await sdk.login({ client: server.client, body: { username: user.email.toUpperCase(), password: user.password } });
+    expect(response.status).toBe(200);
+  });
+
+  it('answers 401 PASSWORD_INCORRECT for a wrong password and for an unknown user, with identical bodies', async () => {
+    const user = await server.createUser();
+    const wrong = await sdk.login({ client: server.client, body: { username: user.email, password: 'Wrong-password-1' } });
+    const unknown = await sdk.login({ client: server.client, body: { username: 'nobody@example.com', password: 'Wrong-password-1' } });
+    expect(wrong.response.status).toBe(401);
+    expect(wrong.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'PASSWORD_INCORRECT' });
+    expect(unknown.response.status).toBe(401);
+    expect(unknown.error).toEqual(wrong.error);
+  });
+
+  it('answers 400 with the validator text when a field is missing', async () => {
+    const { response, error } = await sdk.login({ client: server.client, body: { username: 'a@example.com' } as never });
+    expect(response.status).toBe(400);
+    expect(error).toEqual({ statusCode: 400, error: 'Bad Request', message: "body must have required property 'password'" });
+  });
+
+  it('answers 400 for an over-long password without evaluating it', async () => {
+    const { response } = await sdk.login({ client: server.client, body: { username: 'a@example.com', password: 'x'.repeat(257) } });
+    expect(response.status).toBe(400);
+  });
+
+  it('answers 500 NO_PASSWORD_INFO for an account without a password', async () => {
+    const user = await server.createUser();
+    await server.deps.db('users').where({ id: user.id }).update({ password_hash: null });
+    const { response, error } = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
+    expect(response.status).toBe(500);
+    expect(error).toEqual({ statusCode: 500, error: 'Internal server error', message: 'NO_PASSWORD_INFO' });
+  });
+
+  it('answers 401 2FA_REQUIRED with a partial token and the active methods when 2FA is on', async () => {
+    const user = await server.createUser();
+    const now = new Date(server.clock.now());
+    await server.deps.db('totp_factors').insert({ user_id: user.id, secret_enc: 'k1.x', completed_at: now });
+    await server.deps.db('recovery_codes').insert({ user_id: user.id, code_hash: Buffer.alloc(32), salt: Buffer.alloc(16), created_at: now });
+    const { response, error } = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
+    expect(response.status).toBe(401);
+    expect(error).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: '2FA_REQUIRED', methods: ['totp', 'recoveryCode'] });
+    const partialToken = (error as { partialToken: string }).partialToken;
+    // The partial token is accepted only where the contract allows it.
+    const validate = await sdk.validateAccessToken({ client: server.client, headers: bearer(partialToken) });
+    expect(validate.response.status).toBe(401);
+    expect(validate.error).toMatchObject({ message: 'INVALID_TOKEN' });
+  });
+});
