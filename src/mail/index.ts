@@ -1,0 +1,17 @@
+/**
+ * The mail pipeline's public surface (implementation in this folder). Every endpoint that sends
+ * mail does, in this order:
+ *   1. assertMailDomainAllowed(deps, address)          → 403 FORBIDDEN_MAIL_PROVIDER
+ *   2. const mail = prepareMail(deps, { kind, to, origin, language, variables, links })
+ *                                                       → 500 UNABLE_TO_FIND_MAIL_TEMPLATE, before anything is stored
+ *   3. in the same transaction as the code it carries:   enqueueMail(trx, deps, mail)
+ * A worker delivers from the outbox later.
+ */
+export type MailKind =
+  | 'email_otp_setup'
+  | 'email_otp_challenge'
+  | 'email_transfer_code'
+  | 'email_changed_notice'
+  | 'password_reset_code'
+  | 'password_reset_link'
+  | 'password_changed_notice';
