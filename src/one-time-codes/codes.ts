@@ -1,0 +1,60 @@
+import type { Deps } from '../deps.js';
+import type { Tx } from '../db/knex.js';
+import { hmacSha256, safeEqual } from '../crypto/hash.js';
+import { numericCode } from '../crypto/random.js';
+import { CODE_LENGTH, CODE_TTL_MS, MAX_FAILED_ATTEMPTS, type CodePurpose } from './constants.js';
+import { countFailedAttempt, deleteCode, lockCode, upsertCode } from './queries.js';
+
+type CodeDeps = Pick<Deps, 'config' | 'clock'>;
+
+/** Keyed hash: a database dump alone does not let anyone test the 10^6 candidates. */
+function hashCode(deps: CodeDeps, userId: string, purpose: CodePurpose, code: string): Buffer {
+  return hmacSha256(deps.config.codeHashKey, 'one-time-code', purpose, userId, code);
+}
+
+/** Creates (or replaces) the user's code for this purpose inside the caller's transaction; returns the plain code to mail. */
+export async function issueCode(trx: Tx, deps: CodeDeps, userId: string, purpose: CodePurpose, targetEmail: string | null = null): Promise<string> {
+  const code = numericCode(CODE_LENGTH);
+  const now = deps.clock.now();
+  await upsertCode(trx, {
+    userId,
+    purpose,
+    codeHash: hashCode(deps, userId, purpose, code),
+    targetEmail,
+    now: new Date(now),
+    expiresAt: new Date(now + CODE_TTL_MS),
+  });
+  return code;
+}
+
+export type CodeCheck = { valid: true; targetEmail: string | null } | { valid: false };
+
+/**
+ * Checks a code under a row lock, inside the caller's transaction. A wrong guess is counted
+ * (the caller must COMMIT and then answer 401, so the count sticks: return the result from the
+ * transaction, throw after it). With `consume`, a right code is deleted: one code, one use.
+ */
+export async function checkCode(
+  trx: Tx,
+  deps: CodeDeps,
+  input: { userId: string; purpose: CodePurpose; code: string; consume: boolean },
+): Promise<CodeCheck> {
+  const stored = await lockCode(trx, input.userId, input.purpose);
+  if (!stored || stored.expiresAt.getTime() <= deps.clock.now() || stored.failedAttempts >= MAX_FAILED_ATTEMPTS) {
+    return { valid: false };
+  }
+  if (!safeEqual(stored.codeHash, hashCode(deps, input.userId, input.purpose, input.code))) {
+    await countFailedAttempt(trx, input.userId, input.purpose);
+    return { valid: false };
+  }
+  if (input.consume) await deleteCode(trx, input.userId, input.purpose);
+  return { valid: true, targetEmail: stored.targetEmail };
+}
+
+/**
+ * The same work as a real check for an address that has no account: one HMAC and one
+ * comparison, so the answer's timing does not tell the two apart.
+ */
+export function burnCodeCheck(deps: CodeDeps, code: string): void {
+  safeEqual(hashCode(deps, '00000000-0000-0000-0000-000000000000', 'password_reset', code), Buffer.alloc(32));
+}

@@ -1,0 +1,64 @@
+import type { Db, Tx } from '../db/knex.js';
+import { MAX_FAILED_ATTEMPTS, type CodePurpose } from './constants.js';
+
+export interface StoredCode {
+  codeHash: Buffer;
+  targetEmail: string | null;
+  failedAttempts: number;
+  expiresAt: Date;
+}
+
+/**
+ * Stores a new code, replacing the user's previous one for this purpose. A resend keeps the
+ * failure count of a still-live code (so resending cannot buy extra guesses); a code that had
+ * expired or was burned is replaced with a fresh count.
+ */
+export async function upsertCode(
+  trx: Tx,
+  row: { userId: string; purpose: CodePurpose; codeHash: Buffer; targetEmail: string | null; now: Date; expiresAt: Date },
+): Promise<void> {
+  await trx('one_time_codes')
+    .insert({
+      user_id: row.userId,
+      purpose: row.purpose,
+      code_hash: row.codeHash,
+      target_email: row.targetEmail,
+      failed_attempts: 0,
+      created_at: row.now,
+      expires_at: row.expiresAt,
+    })
+    .onConflict(['user_id', 'purpose'])
+    .merge({
+      code_hash: row.codeHash,
+      target_email: row.targetEmail,
+      created_at: row.now,
+      expires_at: row.expiresAt,
+      failed_attempts: trx.raw(
+        'case when one_time_codes.expires_at > ? and one_time_codes.failed_attempts < ? then one_time_codes.failed_attempts else 0 end',
+        [row.now, MAX_FAILED_ATTEMPTS],
+      ),
+    });
+}
+
+/** Locks the user's code for this purpose until the transaction ends (concurrent checks queue up). */
+export async function lockCode(trx: Tx, userId: string, purpose: CodePurpose): Promise<StoredCode | undefined> {
+  const row = await trx('one_time_codes')
+    .where({ user_id: userId, purpose })
+    .forUpdate()
+    .first('code_hash', 'target_email', 'failed_attempts', 'expires_at');
+  return row && { codeHash: row.code_hash, targetEmail: row.target_email, failedAttempts: row.failed_attempts, expiresAt: row.expires_at };
+}
+
+export async function countFailedAttempt(trx: Tx, userId: string, purpose: CodePurpose): Promise<void> {
+  await trx('one_time_codes').where({ user_id: userId, purpose }).increment('failed_attempts', 1);
+}
+
+export async function deleteCode(db: Db | Tx, userId: string, purpose: CodePurpose): Promise<void> {
+  await db('one_time_codes').where({ user_id: userId, purpose }).delete();
+}
+
+/** When the user last received a code for this purpose (for "time until the next email"). */
+export async function findCodeCreatedAt(db: Db | Tx, userId: string, purpose: CodePurpose): Promise<Date | undefined> {
+  const row = await db('one_time_codes').where({ user_id: userId, purpose }).first('created_at');
+  return row?.created_at;
+}

@@ -1,0 +1,26 @@
+import type { Deps } from '../deps.js';
+import type { Tx } from '../db/knex.js';
+import { resetGuessCounter } from '../backoff/queries.js';
+import { deleteRecoveryCodes, replaceRecoveryCodes } from '../recovery-codes/codes.js';
+import { hasTwoFactorEnabled } from './queries.js';
+
+/**
+ * The first-method rule, shared by TOTP and email OTP. Call it in the enabling transaction
+ * BEFORE marking the new method active: enabling the first method creates 10 recovery codes
+ * and returns them; enabling another returns [] and keeps the existing codes.
+ */
+export async function recoveryCodesForNewMethod(trx: Tx, deps: Pick<Deps, 'config' | 'clock'>, userId: string): Promise<string[]> {
+  if (await hasTwoFactorEnabled(trx, userId)) return [];
+  return replaceRecoveryCodes(trx, deps, userId);
+}
+
+/**
+ * Call in the removing transaction AFTER the method is gone: removing the last method turns
+ * 2FA off, which deletes the recovery codes and clears the second-factor guess counters.
+ */
+export async function afterMethodRemoved(trx: Tx, userId: string): Promise<void> {
+  if (await hasTwoFactorEnabled(trx, userId)) return;
+  await deleteRecoveryCodes(trx, userId);
+  await resetGuessCounter(trx, userId, 'totp');
+  await resetGuessCounter(trx, userId, 'recovery_code');
+}
