@@ -3,6 +3,7 @@ import type { Config } from './config/index.js';
 import type { Db } from './db/knex.js';
 import { systemClock, type Clock, type Deps } from './deps.js';
 import { loadSpecText } from './http/spec.js';
+import { createMailDeps } from './mail/index.js';
 import { createLogger } from './log.js';
 import { createMetrics } from './ops/metrics.js';
 import { loadTokenKeys } from './tokens/keys.js';
@@ -16,6 +17,7 @@ export async function buildDeps(config: Config, db: Db, overrides: { clock?: Clo
     log: overrides.log ?? createLogger(config.logLevel),
     keys: await loadTokenKeys(config.signingKeys, config.publicUrl),
     metrics: createMetrics(),
+    mail: createMailDeps(config),
     specText: loadSpecText(),
   };
 }

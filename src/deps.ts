@@ -3,6 +3,7 @@ import type { Config } from './config/index.js';
 import type { Db } from './db/knex.js';
 import type { TokenKeys } from './tokens/keys.js';
 import type { Metrics } from './ops/metrics.js';
+import type { MailDeps } from './mail/index.js';
 
 /** Milliseconds since the epoch; injected so tests move time instead of sleeping. */
 export interface Clock {
@@ -19,6 +20,8 @@ export interface Deps {
   log: Logger;
   keys: TokenKeys;
   metrics: Metrics;
+  /** Mail configurations (templates), disposable-domain list, outbox wake-up (src/mail). */
+  mail: MailDeps;
   /** openapi.yaml as text, served at GET /openapi.yaml. */
   specText: string;
 }

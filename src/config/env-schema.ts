@@ -14,6 +14,11 @@ export const z = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${name} must be a port number (0-65535); got "${value}"`);
     return port;
   },
+  int(name: string, value: string, min: number, max: number): number {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${value}"`);
+    return n;
+  },
   optionalUrl(name: string, value: string | undefined, protocols: string[]): string | undefined {
     if (!value) return undefined;
     let url: URL;

@@ -24,6 +24,10 @@ export interface Config {
   codeHashKey: Buffer;
   /** Extra disposable-mail domains on top of the bundled list. */
   blockedMailDomains: string[];
+  /** Mail configurations (brands) and their templates, one folder each. */
+  templatesDir: string;
+  /** How often the outbox worker looks for due mail (it is also woken right after a commit). */
+  mailWorkerIntervalMs: number;
 }
 
 export { ConfigError };
@@ -55,5 +59,7 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
       : devKeys!.totpEncryptionKeys,
     codeHashKey: env.CODE_HASH_KEY ? z.key32('CODE_HASH_KEY', env.CODE_HASH_KEY) : devKeys!.codeHashKey,
     blockedMailDomains: (env.BLOCKED_MAIL_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
+    templatesDir: env.TEMPLATES_DIR || 'templates',
+    mailWorkerIntervalMs: z.int('MAIL_WORKER_INTERVAL_MS', env.MAIL_WORKER_INTERVAL_MS ?? '5000', 100, 3_600_000),
   };
 }

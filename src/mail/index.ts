@@ -7,11 +7,12 @@
  *   3. in the same transaction as the code it carries:   enqueueMail(trx, deps, mail)
  * A worker delivers from the outbox later.
  */
-export type MailKind =
-  | 'email_otp_setup'
-  | 'email_otp_challenge'
-  | 'email_transfer_code'
-  | 'email_changed_notice'
-  | 'password_reset_code'
-  | 'password_reset_link'
-  | 'password_changed_notice';
+export type { MailKind } from './kinds.js';
+export type { MailRequest, PreparedMail } from './render.js';
+export type { MailDeps } from './setup.js';
+export { prepareMail } from './render.js';
+export { enqueueMail } from './enqueue.js';
+export { assertMailDomainAllowed } from './blocklist.js';
+export { mailErrors, MailConfigurationError } from './errors.js';
+export { createMailDeps } from './setup.js';
+export { findOutboxMails } from './outbox.js';

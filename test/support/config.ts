@@ -17,6 +17,8 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     totpEncryptionKeys: [{ id: 'k1', key: randomBytes(32) }],
     codeHashKey: randomBytes(32),
     blockedMailDomains: [],
+    templatesDir: 'templates',
+    mailWorkerIntervalMs: 5000,
     ...overrides,
   };
 }

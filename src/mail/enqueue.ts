@@ -1,0 +1,16 @@
+import type { Deps } from '../deps.js';
+import type { Tx } from '../db/knex.js';
+import { insertMail } from './outbox.js';
+import type { PreparedMail } from './render.js';
+
+/**
+ * Queues a prepared mail in the caller's transaction: it exists exactly when the code it carries
+ * does. The worker is nudged once the transaction commits (never before: it could not see the row).
+ */
+export async function enqueueMail(trx: Tx, deps: Pick<Deps, 'clock' | 'mail'>, mail: PreparedMail): Promise<void> {
+  await insertMail(trx, mail, new Date(deps.clock.now()));
+  trx.executionPromise.then(
+    () => deps.mail.signal.notify(),
+    () => undefined, // rolled back: nothing to send
+  );
+}
