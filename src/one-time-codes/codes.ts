@@ -12,9 +12,23 @@ function hashCode(deps: CodeDeps, userId: string, purpose: CodePurpose, code: st
   return hmacSha256(deps.config.codeHashKey, 'one-time-code', purpose, userId, code);
 }
 
-/** Creates (or replaces) the user's code for this purpose inside the caller's transaction; returns the plain code to mail. */
-export async function issueCode(trx: Tx, deps: CodeDeps, userId: string, purpose: CodePurpose, targetEmail: string | null = null): Promise<string> {
-  const code = numericCode(CODE_LENGTH);
+/** A fresh code from the CSPRNG, for callers that must render its mail before storing it (pass it to issueCode). */
+export function newCode(): string {
+  return numericCode(CODE_LENGTH);
+}
+
+/**
+ * Creates (or replaces) the user's code for this purpose inside the caller's transaction; returns the plain code to mail.
+ * `code` lets a caller that rendered the mail first (so a missing template fails before anything is written) store that code.
+ */
+export async function issueCode(
+  trx: Tx,
+  deps: CodeDeps,
+  userId: string,
+  purpose: CodePurpose,
+  targetEmail: string | null = null,
+  code: string = newCode(),
+): Promise<string> {
   const now = deps.clock.now();
   await upsertCode(trx, {
     userId,
