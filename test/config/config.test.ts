@@ -1,0 +1,36 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/index.js';
+
+describe('configuration', () => {
+  it('in production, a missing key stops the start and names it', async () => {
+    await expect(loadConfig({ NODE_ENV: 'production', CODE_HASH_KEY: Buffer.alloc(32).toString('base64') })).rejects.toThrow(
+      /missing required configuration in production: JWT_SIGNING_KEYS, TOTP_ENCRYPTION_KEYS/,
+    );
+  });
+
+  it('rejects malformed values with a message naming the variable', async () => {
+    await expect(loadConfig({ PORT: 'abc' })).rejects.toThrow(ConfigError);
+    await expect(loadConfig({ PORT: 'abc' })).rejects.toThrow(/PORT/);
+    await expect(loadConfig({ NODE_ENV: 'production', JWT_SIGNING_KEYS: '[]', TOTP_ENCRYPTION_KEYS: 'k:abc', CODE_HASH_KEY: 'x' })).rejects.toThrow(
+      /JWT_SIGNING_KEYS/,
+    );
+    await expect(loadConfig({ DATABASE_URL: 'mysql://x' })).rejects.toThrow(/DATABASE_URL/);
+  });
+
+  it('in development, generates missing keys once and keeps them', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sg1-config-'));
+    try {
+      const first = await loadConfig({ DATA_DIR: dataDir });
+      const second = await loadConfig({ DATA_DIR: dataDir });
+      expect(first.signingKeys[0]!.kid).toBeTruthy();
+      expect(second.signingKeys).toEqual(first.signingKeys);
+      expect(second.codeHashKey.equals(first.codeHashKey)).toBe(true);
+      expect(second.totpEncryptionKeys[0]!.key.equals(first.totpEncryptionKeys[0]!.key)).toBe(true);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

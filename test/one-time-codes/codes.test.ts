@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTx } from '../../src/db/tx.js';
+import { checkCode, issueCode } from '../../src/one-time-codes/codes.js';
+import { claimMailSlot, mailSlotWait } from '../../src/one-time-codes/throttle.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const issue = (userId: string) => withTx(server.deps.db, (trx) => issueCode(trx, server.deps, userId, 'email_transfer', 'new@example.com'));
+const check = (userId: string, code: string, consume = true) =>
+  withTx(server.deps.db, (trx) => checkCode(trx, server.deps, { userId, purpose: 'email_transfer', code, consume }));
+const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+describe('one-time codes', () => {
+  it('are 6 digits, stored hashed, and carry their target address', async () => {
+    const user = await server.createUser();
+    const code = await issue(user.id);
+    expect(code).toMatch(/^\d{6}$/);
+    const row = await server.deps.db('one_time_codes').where({ user_id: user.id }).first();
+    expect(row.code_hash.toString('hex')).not.toContain(Buffer.from(code).toString('hex'));
+    expect(await check(user.id, code)).toEqual({ valid: true, targetEmail: 'new@example.com' });
+  });
+
+  it('are single use, also under concurrency', async () => {
+    const user = await server.createUser();
+    const code = await issue(user.id);
+    const results = await Promise.all(Array.from({ length: 10 }, () => check(user.id, code)));
+    expect(results.filter((r) => r.valid)).toHaveLength(1);
+  });
+
+  it('can be checked without being consumed', async () => {
+    const user = await server.createUser();
+    const code = await issue(user.id);
+    expect((await check(user.id, code, false)).valid).toBe(true);
+    expect((await check(user.id, code, true)).valid).toBe(true);
+    expect((await check(user.id, code, true)).valid).toBe(false);
+  });
+
+  it('expire after 10 minutes', async () => {
+    const user = await server.createUser();
+    const code = await issue(user.id);
+    server.clock.advance(10 * 60 * 1000);
+    expect((await check(user.id, code)).valid).toBe(false);
+  });
+
+  it('burn after 5 wrong tries, and concurrent wrong tries are all counted', async () => {
+    const user = await server.createUser();
+    const code = await issue(user.id);
+    await Promise.all(Array.from({ length: 5 }, () => check(user.id, wrongCode(code))));
+    expect((await server.deps.db('one_time_codes').where({ user_id: user.id }).first()).failed_attempts).toBe(5);
+    expect((await check(user.id, code)).valid).toBe(false);
+  });
+
+  it('a new code replaces the old; a resend keeps the failure count of a live code', async () => {
+    const user = await server.createUser();
+    const first = await issue(user.id);
+    for (let i = 0; i < 4; i++) await check(user.id, wrongCode(first));
+    const second = await issue(user.id);
+    expect((await check(user.id, first)).valid).toBe(first === second);
+    // One more wrong try burns the new code too: resending bought no extra guesses.
+    await check(user.id, wrongCode(second));
+    expect((await check(user.id, second)).valid).toBe(false);
+    // Once burned, a new code starts afresh.
+    const third = await issue(user.id);
+    expect((await check(user.id, third)).valid).toBe(true);
+  });
+});
+
+describe('mail throttle', () => {
+  it('allows one mail per purpose and subject per 60 s, atomically', async () => {
+    const claims = await Promise.all(Array.from({ length: 5 }, () => withTx(server.deps.db, (trx) => claimMailSlot(trx, server.deps, 'test', 'a@example.com'))));
+    expect(claims.filter((wait) => wait === 0)).toHaveLength(1);
+    expect(claims.filter((wait) => wait === 60)).toHaveLength(4);
+    server.clock.advance(59_200);
+    expect(await mailSlotWait(server.deps.db, server.deps, 'test', 'a@example.com')).toBe(1);
+    expect(await withTx(server.deps.db, (trx) => claimMailSlot(trx, server.deps, 'other', 'a@example.com'))).toBe(0);
+    server.clock.advance(800);
+    expect(await withTx(server.deps.db, (trx) => claimMailSlot(trx, server.deps, 'test', 'a@example.com'))).toBe(0);
+  });
+});

@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import * as sdk from '../../generated/sdk.gen.js';
+import { signJwt } from '../../src/tokens/jwt.js';
+import { bearer, startTestServer, type TestServer } from '../support/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+async function loggedIn() {
+  const user = await server.createUser();
+  const { data } = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
+  return { user, refreshToken: data as string };
+}
+
+async function accessTokenFor(refreshToken: string) {
+  const { data, response } = await sdk.getAccessToken({ client: server.client, headers: bearer(refreshToken) });
+  expect(response.status).toBe(200);
+  return data as string;
+}
+
+describe('refresh tokens', () => {
+  it('validate returns the owner', async () => {
+    const { user, refreshToken } = await loggedIn();
+    const { data, response } = await sdk.validateRefreshToken({ client: server.client, headers: bearer(refreshToken) });
+    expect(response.status).toBe(200);
+    expect(data).toEqual({ userId: user.id });
+  });
+
+  it('is stored only as a hash', async () => {
+    const { refreshToken } = await loggedIn();
+    const rows = await server.deps.db('refresh_tokens').select('token_hash');
+    expect(rows.some((r) => r.token_hash.toString('base64url') === refreshToken || r.token_hash.toString() === refreshToken)).toBe(false);
+  });
+
+  it('rotation gives a new token and the old one stops working', async () => {
+    const { refreshToken } = await loggedIn();
+    const { data: rotated, response } = await sdk.getRefreshToken({ client: server.client, headers: bearer(refreshToken) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(rotated).not.toBe(refreshToken);
+    const old = await sdk.validateRefreshToken({ client: server.client, headers: bearer(refreshToken) });
+    expect(old.response.status).toBe(401);
+    expect(old.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+    const fresh = await sdk.validateRefreshToken({ client: server.client, headers: bearer(rotated as string) });
+    expect(fresh.response.status).toBe(200);
+  });
+
+  it('of two concurrent rotations of one token exactly one succeeds', async () => {
+    const { refreshToken } = await loggedIn();
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => sdk.getRefreshToken({ client: server.client, headers: bearer(refreshToken) })),
+    );
+    expect(results.map((r) => r.response.status).sort()).toEqual([200, 401, 401, 401, 401]);
+  });
+
+  it('logout answers 204 and revokes the token; a second logout is 401', async () => {
+    const { refreshToken } = await loggedIn();
+    const first = await sdk.logout({ client: server.client, headers: bearer(refreshToken) });
+    expect(first.response.status).toBe(204);
+    const again = await sdk.logout({ client: server.client, headers: bearer(refreshToken) });
+    expect(again.response.status).toBe(401);
+    expect(again.error).toMatchObject({ message: 'INVALID_TOKEN' });
+    const access = await sdk.getAccessToken({ client: server.client, headers: bearer(refreshToken) });
+    expect(access.response.status).toBe(401);
+  });
+
+  it('expires after 14 days', async () => {
+    const { refreshToken } = await loggedIn();
+    server.clock.advance(14 * 24 * 3600 * 1000 - 1000);
+    expect((await sdk.validateRefreshToken({ client: server.client, headers: bearer(refreshToken) })).response.status).toBe(200);
+    server.clock.advance(2000);
+    const expired = await sdk.validateRefreshToken({ client: server.client, headers: bearer(refreshToken) });
+    expect(expired.response.status).toBe(401);
+    expect(expired.error).toMatchObject({ message: 'INVALID_TOKEN' });
+  });
+});
+
+describe('token errors', () => {
+  const protectedCalls = {
+    getAccessToken: (headers?: Record<string, string>) => sdk.getAccessToken({ client: server.client, headers }),
+    getRefreshToken: (headers?: Record<string, string>) => sdk.getRefreshToken({ client: server.client, headers }),
+    logout: (headers?: Record<string, string>) => sdk.logout({ client: server.client, headers }),
+    validateRefreshToken: (headers?: Record<string, string>) => sdk.validateRefreshToken({ client: server.client, headers }),
+    validateAccessToken: (headers?: Record<string, string>) => sdk.validateAccessToken({ client: server.client, headers }),
+  };
+
+  for (const [name, call] of Object.entries(protectedCalls)) {
+    it(`${name}: no header or an empty bearer → NO_TOKEN_PROVIDED; garbage → INVALID_TOKEN`, async () => {
+      for (const headers of [undefined, { Authorization: 'Bearer ' }, { Authorization: '' }]) {
+        const { response, error } = await call(headers);
+        expect(response.status).toBe(401);
+        expect(error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'NO_TOKEN_PROVIDED' });
+      }
+      for (const headers of [bearer('not-a-token'), { Authorization: 'Basic abc' }, bearer('a.b.c')]) {
+        const { response, error } = await call(headers);
+        expect(response.status).toBe(401);
+        expect(error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+      }
+    });
+  }
+
+  it('an access token is not a refresh token, and a refresh token is not an access token', async () => {
+    const { refreshToken } = await loggedIn();
+    const accessToken = await accessTokenFor(refreshToken);
+    expect((await sdk.validateRefreshToken({ client: server.client, headers: bearer(accessToken) })).error).toMatchObject({ message: 'INVALID_TOKEN' });
+    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(refreshToken) })).error).toMatchObject({ message: 'INVALID_TOKEN' });
+  });
+});
+
+describe('access tokens', () => {
+  it('are EdDSA JWTs with kid and typ, verifiable offline with the published JWKS', async () => {
+    const { user, refreshToken } = await loggedIn();
+    const accessToken = await accessTokenFor(refreshToken);
+    const { data: jwks } = await sdk.getJwks({ client: server.client });
+    const { payload, protectedHeader } = await jwtVerify(accessToken, createLocalJWKSet(jwks as never), {
+      currentDate: new Date(server.clock.now()),
+    });
+    expect(protectedHeader.alg).toBe('EdDSA');
+    expect(protectedHeader.kid).toBeTruthy();
+    expect(payload).toMatchObject({ sub: user.id, typ: 'access' });
+    expect(payload.exp! - payload.iat!).toBe(300);
+    expect((jwks as { keys: Record<string, unknown>[] }).keys.every((k) => !('d' in k))).toBe(true);
+  });
+
+  it('validate returns the owner and stops after 5 minutes', async () => {
+    const { user, refreshToken } = await loggedIn();
+    const accessToken = await accessTokenFor(refreshToken);
+    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(accessToken) })).data).toEqual({ userId: user.id });
+    server.clock.advance(299_000);
+    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(accessToken) })).response.status).toBe(200);
+    server.clock.advance(2_000);
+    const expired = await sdk.validateAccessToken({ client: server.client, headers: bearer(accessToken) });
+    expect(expired.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+  });
+
+  it('a sudo token is accepted wherever an access token is', async () => {
+    const { user } = await loggedIn();
+    const sudo = await signJwt(server.deps.keys, server.clock, { userId: user.id, kind: 'sudo', passwordChangedAt: (await passwordChangedAt(user.id)) });
+    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(sudo) })).data).toEqual({ userId: user.id });
+  });
+
+  it('a token signed by another key, or with a tampered payload, is rejected', async () => {
+    const { user, refreshToken } = await loggedIn();
+    const other = await startTestServer();
+    try {
+      const foreign = await signJwt(other.deps.keys, server.clock, { userId: user.id, kind: 'access', passwordChangedAt: await passwordChangedAt(user.id) });
+      expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(foreign) })).error).toMatchObject({ message: 'INVALID_TOKEN' });
+    } finally {
+      await other.close();
+    }
+    const [h, p, s] = (await accessTokenFor(refreshToken)).split('.');
+    const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const tampered = [h, Buffer.from(JSON.stringify({ ...payload, typ: 'sudo' })).toString('base64url'), s].join('.');
+    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(tampered) })).error).toMatchObject({ message: 'INVALID_TOKEN' });
+  });
+
+  it('tokens issued before the last password change are rejected', async () => {
+    const { user, refreshToken } = await loggedIn();
+    const accessToken = await accessTokenFor(refreshToken);
+    server.clock.advance(1);
+    await server.deps.db('users').where({ id: user.id }).update({ password_changed_at: new Date(server.clock.now()) });
+    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(accessToken) })).error).toMatchObject({ message: 'INVALID_TOKEN' });
+    // A token issued after the change, even within the same second, works.
+    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(await accessTokenFor(refreshToken)) })).response.status).toBe(200);
+  });
+});
+
+async function passwordChangedAt(userId: string): Promise<number> {
+  const row = await server.deps.db('users').where({ id: userId }).first('password_changed_at');
+  return row.password_changed_at.getTime();
+}
