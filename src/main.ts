@@ -4,7 +4,9 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { resolveDatabaseUrl } from './db/connect.js';
 import { createDb, migrateLatest } from './db/knex.js';
+import { MailConfigurationError } from './mail/index.js';
 import { createLogger } from './log.js';
+import { startMailWorker } from './mail/worker.js';
 
 async function main(): Promise<void> {
   const config = await loadConfig();
@@ -15,6 +17,8 @@ async function main(): Promise<void> {
   await migrateLatest(db);
 
   const deps = await buildDeps(config, db, { log });
+  for (const warning of deps.mail.configurations.warnings) log.warn({ templatesDir: deps.mail.configurations.dir }, `mail template ${warning}`);
+  const mailWorker = startMailWorker(deps);
   const app = createApp(deps);
   const server = app.listen(config.port, () => log.info({ port: config.port, publicUrl: config.publicUrl }, 'listening'));
 
@@ -26,6 +30,7 @@ async function main(): Promise<void> {
     server.close();
     server.closeIdleConnections();
     await new Promise<void>((done) => server.once('close', () => done()));
+    await mailWorker.stop(); // after the last request, so its mail is still picked up
     await db.destroy();
     await database.embedded?.stop();
     log.info('stopped');
@@ -36,7 +41,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof MailConfigurationError) {
     console.error(`configuration error: ${err.message}`);
   } else {
     console.error('failed to start:', err);

@@ -1,0 +1,147 @@
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { withTx } from '../../src/db/tx.js';
+import { enqueueMail, findOutboxMails, prepareMail } from '../../src/mail/index.js';
+import { CLAIM_LEASE_MS } from '../../src/mail/constants.js';
+import { claimDueMails, markSent } from '../../src/mail/outbox.js';
+import { createSmtpTransport } from '../../src/mail/transport.js';
+import { MailWorker } from '../../src/mail/worker.js';
+import { createTestDatabase } from '../support/database.js';
+import { enqueue, mailDeps, sampleRequest, startSmtpServer, waitFor, type TestSmtpServer } from './support.js';
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let smtp: TestSmtpServer;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  smtp = await startSmtpServer();
+});
+afterAll(async () => {
+  await smtp.close();
+  await database.drop();
+});
+beforeEach(async () => {
+  await database.db('mail_outbox').del();
+  smtp.messages.length = 0;
+});
+
+describe('outbox delivery over SMTP', () => {
+  it('delivers a queued mail and clears its bodies once sent', async () => {
+    const deps = await mailDeps(database.db, { smtpUrl: smtp.url });
+    await enqueue(deps, sampleRequest(1, { kind: 'password_reset_code', variables: { code: '734512' } }));
+    const [queued] = await findOutboxMails(database.db);
+    expect(queued).toMatchObject({ status: 'queued', attempts: 0, to_address: 'user1@example.com', brand: 'smartgridone', language: 'en' });
+    expect(queued!.text).toContain('734512');
+
+    const worker = new MailWorker(deps);
+    expect(await worker.drain()).toMatchObject({ claimed: 1, sent: 1 });
+    await worker.stop();
+
+    expect(smtp.messages).toHaveLength(1);
+    const message = smtp.messages[0]!;
+    expect(message.subject).toBe(queued!.subject);
+    expect(message.to).toMatchObject({ text: 'user1@example.com' });
+    expect(message.from?.value[0]).toMatchObject({ address: 'no-reply@smartgridone.com', name: 'SmartgridOne' });
+    expect(message.headers.get('x-outbox-id')).toBe(String(queued!.id));
+    expect(message.text).toContain('734512');
+    expect(message.html).toContain('734512');
+
+    const [sent] = await findOutboxMails(database.db);
+    expect(sent).toMatchObject({ status: 'sent', attempts: 1, html: null, text: null, last_error: null });
+    expect(sent!.sent_at).toEqual(new Date(deps.clock.now()));
+  });
+
+  it('stores nothing when the transaction rolls back', async () => {
+    const deps = await mailDeps(database.db, { smtpUrl: smtp.url });
+    const mail = prepareMail(deps, sampleRequest(2));
+    await expect(
+      withTx(database.db, async (trx) => {
+        await enqueueMail(trx, deps, mail);
+        throw new Error('the endpoint failed later');
+      }),
+    ).rejects.toThrow('the endpoint failed later');
+    expect(await findOutboxMails(database.db)).toHaveLength(0);
+  });
+
+  it('a started worker is woken by the commit, not by the interval', async () => {
+    const deps = await mailDeps(database.db, { smtpUrl: smtp.url, mailWorkerIntervalMs: 3_600_000 });
+    const worker = new MailWorker(deps).start();
+    try {
+      await enqueue(deps, sampleRequest(3));
+      await waitFor(() => smtp.messages.length === 1, 5_000);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('keeps the API fast while SMTP takes 2 s per mail', async () => {
+    const slow = await startSmtpServer({ delayMs: 2_000 });
+    const deps = await mailDeps(database.db, { smtpUrl: slow.url });
+    const worker = new MailWorker(deps).start();
+    try {
+      await enqueue(deps, sampleRequest(4)); // the first one keeps the worker busy
+      const started = performance.now();
+      await enqueue(deps, sampleRequest(5));
+      expect(performance.now() - started).toBeLessThan(1_000);
+      await waitFor(async () => (await findOutboxMails(database.db)).every((row) => row.status === 'sent'), 10_000);
+      expect(slow.messages.map((m) => m.to && 'text' in m.to && m.to.text).sort()).toEqual(['user4@example.com', 'user5@example.com']);
+    } finally {
+      await worker.stop();
+      await slow.close();
+    }
+  });
+
+  it('re-delivers a mail whose worker died mid-send once the lease expires, and only then', async () => {
+    const deps = await mailDeps(database.db, { smtpUrl: smtp.url });
+    await enqueue(deps, sampleRequest(6));
+    const now = deps.clock.now();
+    // A worker leases the row and dies before settling it.
+    const [dead] = await claimDueMails(database.db, new Date(now), new Date(now + CLAIM_LEASE_MS), 10, 8);
+    expect(dead).toMatchObject({ status: 'sending', attempts: 1 });
+
+    const worker = new MailWorker(deps);
+    expect(await worker.drain()).toMatchObject({ claimed: 0 });
+    deps.clock.advance(CLAIM_LEASE_MS);
+    expect(await worker.drain()).toMatchObject({ claimed: 1, sent: 1 });
+    await worker.stop();
+    expect(smtp.messages).toHaveLength(1);
+    // The dead worker coming back cannot settle a row it no longer holds.
+    expect(await markSent(database.db, dead!, new Date(deps.clock.now()))).toBe(false);
+    expect((await findOutboxMails(database.db))[0]).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('uses the same Message-ID for every attempt of one row', async () => {
+    const deps = await mailDeps(database.db, { smtpUrl: smtp.url });
+    await enqueue(deps, sampleRequest(7));
+    const [row] = await claimDueMails(database.db, new Date(deps.clock.now()), new Date(deps.clock.now() + 1000), 1, 8);
+    const transport = createSmtpTransport(smtp.url);
+    await transport.send(row!);
+    await transport.send({ ...row!, attempts: 2 });
+    transport.close();
+    expect(smtp.messages).toHaveLength(2);
+    expect(smtp.messages[0]!.messageId).toBe(smtp.messages[1]!.messageId);
+  });
+});
+
+describe('outbox delivery without SMTP_URL', () => {
+  it('writes <dataDir>/mail/<id>-<kind>.eml and logs recipient, subject and file, never the code', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sg1-mail-'));
+    const lines: string[] = [];
+    const deps = await mailDeps(database.db, { smtpUrl: undefined, dataDir }, lines);
+    await enqueue(deps, sampleRequest(8, { kind: 'email_otp_setup', variables: { code: '590317' } }));
+    const [row] = await findOutboxMails(database.db);
+    const worker = new MailWorker(deps);
+    expect(await worker.drain()).toMatchObject({ sent: 1 });
+    await worker.stop();
+
+    const file = join(dataDir, 'mail', `${row!.id}-email_otp_setup.eml`);
+    expect(await readdir(join(dataDir, 'mail'))).toEqual([`${row!.id}-email_otp_setup.eml`]);
+    const eml = await readFile(file, 'utf8');
+    expect(eml).toContain('To: user8@example.com');
+    expect(eml).toContain('590317');
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.file === file);
+    expect(logged).toMatchObject({ to: 'user8@example.com', subject: row!.subject });
+    expect(lines.join('\n')).not.toContain('590317');
+  });
+});
