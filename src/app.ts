@@ -5,6 +5,7 @@ import { errorHandler } from './http/error-handler.js';
 import { operationResolver } from './http/operations.js';
 import { requestMetrics } from './http/request-metrics.js';
 import { parseSpec } from './http/spec.js';
+import { docsRoutes } from './ops/docs.js';
 
 /**
  * The HTTP app: express → request validation (schema) → token check → handler → reply.
@@ -15,6 +16,9 @@ export function createApp(deps: Deps): Express {
   app.disable('x-powered-by');
   app.use(requestMetrics(deps));
   app.use(express.json({ limit: '16kb' }));
+  // The API reference's security headers and its Scalar bundle, an asset rather than an API
+  // operation, so it is served before the validator (which refuses paths the spec lacks).
+  app.use(docsRoutes());
   app.use(
     OpenApiValidator.middleware({
       apiSpec: parseSpec(deps.specText) as never,

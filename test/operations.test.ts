@@ -18,7 +18,6 @@ const NOT_YET_IMPLEMENTED = [
   'newEmailOtpWaitDuration', 'removeEmailOtp', 'initiateTotp', 'completeTotp', 'verifyTotp', 'totpGuessWaitDuration',
   'removeTotp', 'resetRecoveryCodes', 'verifyRecoveryCodes', 'recoveryCodeGuessWaitDuration', 'initiatePutEmail', 'putEmail',
   'sendPasswordReset', 'validatePasswordReset', 'updatePasswordViaOtp', 'updatePasswordViaSudo', 'postForgotPassword',
-  'getApiReference',
 ].sort();
 
 describe('operation handlers', () => {

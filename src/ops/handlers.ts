@@ -1,10 +1,11 @@
 import type {
-  GetHealthData, GetHealthResponses, GetJwksData, GetJwksResponses,
+  GetApiReferenceData, GetApiReferenceResponses, GetHealthData, GetHealthResponses, GetJwksData, GetJwksResponses,
   GetMetricsData, GetMetricsResponses, GetOpenApiSpecData, GetOpenApiSpecResponses, GetReadinessData, GetReadinessResponses,
 } from '../../generated/types.gen.js';
 import { isMigrated } from '../db/knex.js';
 import { ApiError } from '../http/errors.js';
 import { ok, okText, type PublicHandler } from '../http/handler.js';
+import { API_REFERENCE_HTML } from './docs.js';
 
 const getHealth: PublicHandler<GetHealthData, GetHealthResponses> = async () => ok({ status: 'ok' as const });
 
@@ -22,6 +23,9 @@ const getMetrics: PublicHandler<GetMetricsData, GetMetricsResponses> = async ({ 
 
 const getOpenApiSpec: PublicHandler<GetOpenApiSpecData, GetOpenApiSpecResponses> = async ({ deps }) => okText(deps.specText, 'application/yaml');
 
+/** The page only; the Scalar bundle it loads is served by docs.ts, outside the spec. */
+const getApiReference: PublicHandler<GetApiReferenceData, GetApiReferenceResponses> = async () => okText(API_REFERENCE_HTML, 'text/html');
+
 const getJwks: PublicHandler<GetJwksData, GetJwksResponses> = async ({ deps }) => ok({ keys: deps.keys.publicJwks } as GetJwksResponses[200]);
 
-export const opsHandlers = { getHealth, getReadiness, getMetrics, getOpenApiSpec, getJwks };
+export const opsHandlers = { getHealth, getReadiness, getMetrics, getOpenApiSpec, getApiReference, getJwks };
