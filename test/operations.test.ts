@@ -17,7 +17,6 @@ const NOT_YET_IMPLEMENTED = [
   'getTwoFa', 'initiateEmailOtp', 'completeEmailOtp', 'initiateEmailOtpAuthentication', 'verifyEmailOtpAuthentication',
   'newEmailOtpWaitDuration', 'removeEmailOtp', 'initiateTotp', 'completeTotp', 'verifyTotp', 'totpGuessWaitDuration',
   'removeTotp', 'resetRecoveryCodes', 'verifyRecoveryCodes', 'recoveryCodeGuessWaitDuration', 'initiatePutEmail', 'putEmail',
-  'sendPasswordReset', 'validatePasswordReset', 'updatePasswordViaOtp', 'updatePasswordViaSudo', 'postForgotPassword',
 ].sort();
 
 describe('operation handlers', () => {

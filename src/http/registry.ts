@@ -1,5 +1,6 @@
 import type * as sdk from '../../generated/sdk.gen.js';
 import { opsHandlers } from '../ops/handlers.js';
+import { passwordHandlers } from '../password/handlers.js';
 import { tokenHandlers } from '../tokens/handlers.js';
 
 /** Every operationId in openapi.yaml (the generated SDK has one function per operation). */
@@ -14,4 +15,5 @@ export type AnyHandler = (ctx: never) => Promise<unknown>;
 export const handlers = {
   ...opsHandlers,
   ...tokenHandlers,
+  ...passwordHandlers,
 } satisfies Partial<Record<OperationId, AnyHandler>>;

@@ -1,0 +1,99 @@
+import { hashPassword } from '../crypto/password.js';
+import { withTx } from '../db/tx.js';
+import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailRequest } from '../mail/index.js';
+import { burnCodeCheck, checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
+import { lockCode } from '../one-time-codes/queries.js';
+import { claimMailSlot } from '../one-time-codes/throttle.js';
+import { normalizeEmail } from '../users/email.js';
+import { findUserByEmail, type UserRow } from '../users/queries.js';
+import { RESET_LINK_PATH, RESET_PURPOSE } from './constants.js';
+import { passwordErrors } from './errors.js';
+import { idleRoundTrip } from './queries.js';
+import { applyPasswordChange, assertPasswordRule, prepareChangedNotice, type PasswordDeps } from './service.js';
+
+/** Stands in for a user id when an unknown address must cost the same statements as a known one. */
+const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
+
+export interface ResetMailRequest {
+  email: string;
+  origin?: string;
+  language?: string;
+}
+
+/**
+ * POST /user/password/reset/send ('code') and POST /v1/auth/forgot-password ('link').
+ *
+ * Known and unknown addresses do the same work and get the same answer: the domain check, the
+ * lookup, a code drawn and the mail rendered (so a missing template is a 500 for both, before
+ * anything is stored), the 60 s slot claimed per address, then a transaction of the same shape:
+ * for a known account the code is stored and the mail queued, for an unknown one two statements
+ * that touch nothing run instead.
+ */
+export async function sendResetMail(deps: PasswordDeps, via: 'code' | 'link', request: ResetMailRequest): Promise<void> {
+  const email = normalizeEmail(request.email);
+  assertMailDomainAllowed(deps, email);
+  const user = await findUserByEmail(deps.db, email);
+  const code = newCode();
+  const common: Pick<MailRequest, 'to' | 'origin' | 'language'> = { to: email, origin: request.origin, language: request.language };
+  const mail = prepareMail(
+    deps,
+    via === 'code'
+      ? { ...common, kind: 'password_reset_code', variables: { code } }
+      : { ...common, kind: 'password_reset_link', variables: {}, links: { reset: { path: RESET_LINK_PATH, query: { email, otp: code } } } },
+  );
+
+  await withTx(deps.db, async (trx) => {
+    const wait = await claimMailSlot(trx, deps, RESET_PURPOSE, email);
+    if (wait > 0) throw passwordErrors('TOO_MANY_RESET_MAIL_ATTEMPTS', { retryAfter: wait });
+    if (user) {
+      await issueCode(trx, deps, user.id, RESET_PURPOSE, null, code);
+      await enqueueMail(trx, deps, mail);
+    } else {
+      await idleRoundTrip(trx);
+      await idleRoundTrip(trx);
+    }
+  });
+}
+
+/**
+ * Checks a reset code in its own transaction and commits the outcome (a wrong try is counted
+ * even though the caller answers 401 afterwards). An unknown address takes the same path: one
+ * HMAC and a row-locking read that finds nothing, like a known account without a live code.
+ */
+async function checkResetCode(deps: PasswordDeps, user: UserRow | undefined, code: string, consume: boolean): Promise<boolean> {
+  return withTx(deps.db, async (trx) => {
+    if (!user) {
+      burnCodeCheck(deps, code);
+      await lockCode(trx, NO_USER_ID, RESET_PURPOSE);
+      return false;
+    }
+    return (await checkCode(trx, deps, { userId: user.id, purpose: RESET_PURPOSE, code, consume })).valid;
+  });
+}
+
+/** POST /user/password/reset/validate: the code stays usable; any failure is 401 OTP_INVALID_EXPIRED. */
+export async function validateResetCode(deps: PasswordDeps, email: string, code: string): Promise<void> {
+  const user = await findUserByEmail(deps.db, email);
+  if (!(await checkResetCode(deps, user, code, false))) throw passwordErrors('OTP_INVALID_EXPIRED');
+}
+
+/**
+ * PUT /user/password/otp. The code is checked first without being spent (so wrong and unknown
+ * cost the same and no argon2 runs for them); only then is the new password hashed, and the
+ * change transaction consumes the code under its row lock: of two requests racing with one
+ * code, exactly one changes the password, the other gets 401.
+ */
+export async function resetPassword(deps: PasswordDeps, email: string, code: string, newPassword: string): Promise<void> {
+  assertPasswordRule(newPassword);
+  const user = await findUserByEmail(deps.db, email);
+  const valid = await checkResetCode(deps, user, code, false);
+  if (!user || !valid) throw passwordErrors('OTP_INVALID_EXPIRED');
+
+  const notice = prepareChangedNotice(deps, user.email);
+  const passwordHash = await hashPassword(newPassword);
+  const changed = await withTx(deps.db, async (trx) => {
+    const check = await checkCode(trx, deps, { userId: user.id, purpose: RESET_PURPOSE, code, consume: true });
+    return check.valid && (await applyPasswordChange(trx, deps, { userId: user.id, passwordHash, notice }));
+  });
+  if (!changed) throw passwordErrors('OTP_INVALID_EXPIRED');
+}

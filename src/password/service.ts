@@ -1,0 +1,48 @@
+import type { Deps } from '../deps.js';
+import type { Tx } from '../db/knex.js';
+import { resetGuessCounter } from '../backoff/guard.js';
+import { enqueueMail, prepareMail, type PreparedMail } from '../mail/index.js';
+import { deleteCode } from '../one-time-codes/queries.js';
+import { revokeAllRefreshTokens } from '../tokens/queries.js';
+import { passwordRuleViolation } from '../users/password-rule.js';
+import { RESET_PURPOSE } from './constants.js';
+import { passwordRuleError } from './errors.js';
+import { updatePasswordHash } from './queries.js';
+
+export type PasswordDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'mail'>;
+
+/** 400 naming the broken rule; checked before anything else so no code or guess is spent on it. */
+export function assertPasswordRule(newPassword: string): void {
+  const violation = passwordRuleViolation(newPassword);
+  if (violation) throw passwordRuleError(violation);
+}
+
+/** The notice every password change sends to the account address; rendered before the change is written. */
+export function prepareChangedNotice(deps: Pick<Deps, 'mail'>, to: string): PreparedMail {
+  return prepareMail(deps, { kind: 'password_changed_notice', to, variables: {} });
+}
+
+/**
+ * Everything a password change does, in the caller's transaction (both ways: reset code and old
+ * password). The hash is computed by the caller before the transaction opens (argon2id, ~15 ms).
+ * - the new hash, and `password_changed_at` = now: every JWT issued before is rejected
+ * - every refresh token of the user revoked
+ * - the password backoff reset, and any pending reset code dropped
+ * - 2FA left as it was: the next login still asks for it
+ * - the notice queued to the account address
+ * Returns false (and writes nothing) when `expectedHash` no longer matches (a concurrent change won).
+ */
+export async function applyPasswordChange(
+  trx: Tx,
+  deps: PasswordDeps,
+  change: { userId: string; passwordHash: string; expectedHash?: string; notice: PreparedMail },
+): Promise<boolean> {
+  const now = new Date(deps.clock.now());
+  const updated = await updatePasswordHash(trx, { userId: change.userId, passwordHash: change.passwordHash, now, expectedHash: change.expectedHash });
+  if (!updated) return false;
+  await revokeAllRefreshTokens(trx, change.userId, now);
+  await resetGuessCounter(trx, change.userId, 'password');
+  await deleteCode(trx, change.userId, RESET_PURPOSE);
+  await enqueueMail(trx, deps, change.notice);
+  return true;
+}
