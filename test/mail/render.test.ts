@@ -38,8 +38,41 @@ describe('every configuration × language × kind renders', () => {
             expect(prepared.html).toContain(link.replace('&', '&amp;'));
           }
           expect(prepared.html).not.toContain(INJECTED);
+          if (kind === 'email_transfer_code' || kind === 'email_changed_notice') {
+            expect(prepared.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+            expect(prepared.text).toContain(INJECTED); // plain text is not HTML: shown as typed
+          }
+          expect(prepared.html).toMatch(new RegExp(`<html lang="${language}"`));
+          expect(prepared.text).toContain(configuration.name);
         });
       }
     }
   }
+});
+
+describe('languages are translations, not copies', () => {
+  for (const configuration of mail.configurations.all) {
+    it(`${configuration.id}: every kind has a different subject and text in each language`, () => {
+      for (const kind of MAIL_KINDS) {
+        const rendered = configuration.languages.map((language) => prepareMail(deps, sampleRequest(kind, configuration.origins[0]!, language)));
+        expect(new Set(rendered.map((m) => m.subject)).size).toBe(configuration.languages.length);
+        expect(new Set(rendered.map((m) => m.text)).size).toBe(configuration.languages.length);
+      }
+    });
+  }
+});
+
+describe('codes and notices say what the reader needs', () => {
+  it('code mails state the validity; notices say what to do if it was not you', () => {
+    const validity = /10 (minutes|minuten|Minuten)/;
+    for (const configuration of mail.configurations.all) {
+      for (const language of configuration.languages) {
+        for (const kind of MAIL_KINDS) {
+          const prepared = prepareMail(deps, sampleRequest(kind, configuration.origins[0]!, language));
+          if (kind.endsWith('_notice')) expect(prepared.text).toMatch(/wasn't you|Was u dit niet|n’était pas vous|nicht waren/);
+          else expect(prepared.text).toMatch(validity);
+        }
+      }
+    }
+  });
 });
