@@ -1,4 +1,6 @@
 import type * as sdk from '../../generated/sdk.gen.js';
+import { emailOtpHandlers } from '../email-otp/handlers.js';
+import { emailTransferHandlers } from '../email-transfer/handlers.js';
 import { opsHandlers } from '../ops/handlers.js';
 import { passwordHandlers } from '../password/handlers.js';
 import { tokenHandlers } from '../tokens/handlers.js';
@@ -16,4 +18,6 @@ export const handlers = {
   ...opsHandlers,
   ...tokenHandlers,
   ...passwordHandlers,
+  ...emailOtpHandlers,
+  ...emailTransferHandlers,
 } satisfies Partial<Record<OperationId, AnyHandler>>;

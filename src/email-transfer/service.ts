@@ -1,0 +1,76 @@
+import type { Deps } from '../deps.js';
+import { withTx } from '../db/tx.js';
+import { assertMailDomainAllowed, enqueueMail, prepareMail } from '../mail/index.js';
+import { checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
+import { claimMailSlot } from '../one-time-codes/throttle.js';
+import { tokenErrors } from '../tokens/errors.js';
+import { normalizeEmail } from '../users/email.js';
+import { findUserByEmail, findUserById } from '../users/queries.js';
+import { emailTransferErrors } from './errors.js';
+import { isEmailTaken, lockUserEmail, updateUserEmail } from './queries.js';
+
+/** The `origin` and `language` query parameters of a mail-sending call. */
+export interface MailChoice {
+  origin?: string;
+  language?: string;
+}
+
+const PURPOSE = 'email_transfer';
+
+/**
+ * The notice to the old address. PUT /user/email has no origin/language, and the code row does
+ * not remember the initiating call's, so the notice uses the default mail configuration.
+ */
+function prepareNotice(deps: Deps, oldEmail: string, newEmail: string) {
+  return prepareMail(deps, { kind: 'email_changed_notice', to: oldEmail, variables: { email: newEmail } });
+}
+
+/**
+ * POST /user/email/initiate: a code to the new address (which waits on the code row as its
+ * target). 403 blocklist, 409 taken, then the 60 s slot per user (429) in the transaction that
+ * stores the code and queues the mail.
+ */
+export async function initiatePutEmail(deps: Deps, userId: string, email: string, choice: MailChoice): Promise<void> {
+  const newEmail = normalizeEmail(email);
+  assertMailDomainAllowed(deps, newEmail);
+  if (await findUserByEmail(deps.db, newEmail)) throw emailTransferErrors('NEW_EMAIL_ALREADY_IN_USE');
+  const user = await findUserById(deps.db, userId);
+  if (!user) throw tokenErrors('INVALID_TOKEN');
+  // Rendered before anything is written (500 for a missing template). A transfer that could not
+  // tell the old address must not start either, so the notice's template is checked now too.
+  prepareNotice(deps, user.email, newEmail);
+  const code = newCode();
+  const mail = prepareMail(deps, { kind: 'email_transfer_code', to: newEmail, origin: choice.origin, language: choice.language, variables: { code, email: newEmail } });
+  await withTx(deps.db, async (trx) => {
+    const wait = await claimMailSlot(trx, deps, PURPOSE, userId);
+    if (wait > 0) throw emailTransferErrors('TOO_MANY_TRANSFER_ATTEMPTS', { retryAfter: wait });
+    await issueCode(trx, deps, userId, PURPOSE, newEmail, code);
+    await enqueueMail(trx, deps, mail);
+  });
+}
+
+/**
+ * PUT /user/email: the code makes its target the account's email, in one transaction with the
+ * notice to the old address. An address taken meanwhile trips the unique index → 409, and
+ * everything (the code's use included) rolls back.
+ */
+export async function putEmail(deps: Deps, userId: string, otp: string): Promise<void> {
+  let changed: boolean;
+  try {
+    changed = await withTx(deps.db, async (trx) => {
+      const oldEmail = await lockUserEmail(trx, userId);
+      if (!oldEmail) throw tokenErrors('INVALID_TOKEN');
+      const check = await checkCode(trx, deps, { userId, purpose: PURPOSE, code: otp, consume: true });
+      // A wrong guess is counted: commit it, answer 401 after the transaction.
+      if (!check.valid || !check.targetEmail) return false;
+      const notice = prepareNotice(deps, oldEmail, check.targetEmail);
+      await updateUserEmail(trx, userId, check.targetEmail);
+      await enqueueMail(trx, deps, notice);
+      return true;
+    });
+  } catch (err) {
+    if (isEmailTaken(err)) throw emailTransferErrors('NEW_EMAIL_ALREADY_IN_USE');
+    throw err;
+  }
+  if (!changed) throw emailTransferErrors('OTP_INVALID_EXPIRED');
+}
