@@ -1,0 +1,54 @@
+import type { Deps } from '../deps.js';
+import { withTx } from '../db/tx.js';
+import { safeEqual } from '../crypto/hash.js';
+import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
+import { issueSessionTokens } from '../tokens/service.js';
+import { hasTwoFactorEnabled } from '../two-factor/queries.js';
+import { hashRecoveryCode, replaceRecoveryCodes } from './codes.js';
+import { recoveryCodeErrors } from './errors.js';
+import { consumeRecoveryCode, findUnusedRecoveryCodes, summarizeRecoveryCodes } from './queries.js';
+
+type RecoveryDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys'>;
+
+const tooManyChecks = (retryAfter: number) => recoveryCodeErrors('TOO_MANY_RECOVERY_CODE_CHECKS', { retryAfter });
+
+/**
+ * Codes are issued upper-case; input is upper-cased first, so a code typed in lower case is
+ * accepted (the alphabet has no look-alikes for case to matter).
+ */
+export function normalizeRecoveryCode(input: string): string {
+  return input.toUpperCase();
+}
+
+/**
+ * Uses one recovery code: compared in constant time against every unused code (no early exit),
+ * then consumed by a guarded UPDATE, and the three tokens are issued in the same transaction.
+ */
+export async function authenticateRecoveryCode(deps: RecoveryDeps, userId: string, input: string) {
+  if ((await summarizeRecoveryCodes(deps.db, userId)).total === 0) throw recoveryCodeErrors('RECOVERY_CODES_UNINITIALIZED');
+  const code = normalizeRecoveryCode(input);
+  const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'recovery_code', tooMany: tooManyChecks }, async (trx) => {
+    let matchId: string | undefined;
+    for (const stored of await findUnusedRecoveryCodes(trx, userId)) {
+      if (safeEqual(hashRecoveryCode(deps, stored.salt, code), stored.codeHash)) matchId ??= stored.id;
+    }
+    if (!matchId || !(await consumeRecoveryCode(trx, matchId, new Date(deps.clock.now())))) return undefined;
+    return issueSessionTokens(trx, deps, userId);
+  });
+  if (!tokens) throw recoveryCodeErrors('RECOVERY_CODE_INVALID');
+  return tokens;
+}
+
+/** Replaces all recovery codes with 10 new ones; only while 2FA is on. */
+export async function resetRecoveryCodes(deps: RecoveryDeps, userId: string): Promise<string[]> {
+  return withTx(deps.db, async (trx) => {
+    if (!(await hasTwoFactorEnabled(trx, userId))) throw recoveryCodeErrors('2FA_IS_DISABLED');
+    return replaceRecoveryCodes(trx, deps, userId);
+  });
+}
+
+/** Seconds until the next recovery code guess is evaluated; 409 while the user has no codes at all. */
+export async function recoveryCodeWaitSeconds(deps: RecoveryDeps, userId: string): Promise<number> {
+  if ((await summarizeRecoveryCodes(deps.db, userId)).total === 0) throw recoveryCodeErrors('RECOVERY_CODES_UNINITIALIZED');
+  return guessWaitSeconds(deps.db, deps.clock, userId, 'recovery_code');
+}

@@ -1,0 +1,23 @@
+import type {
+  CompleteTotpData, CompleteTotpResponses, InitiateTotpData, InitiateTotpResponses, RemoveTotpData, RemoveTotpResponses,
+  TotpGuessWaitDurationData, TotpGuessWaitDurationResponses, VerifyTotpData, VerifyTotpResponses,
+} from '../../generated/types.gen.js';
+import { ok, okNull, type Handler } from '../http/handler.js';
+import * as totp from './service.js';
+
+const initiateTotp: Handler<InitiateTotpData, InitiateTotpResponses> = async ({ auth, deps }) => ok({ url: await totp.setupTotp(deps, auth.userId) });
+
+const completeTotp: Handler<CompleteTotpData, CompleteTotpResponses> = async ({ auth, body, deps }) =>
+  ok({ recoveryCodes: await totp.enableTotp(deps, auth.userId, body.totp) });
+
+const verifyTotp: Handler<VerifyTotpData, VerifyTotpResponses> = async ({ auth, body, deps }) => ok(await totp.authenticateTotp(deps, auth.userId, body.totp));
+
+const totpGuessWaitDuration: Handler<TotpGuessWaitDurationData, TotpGuessWaitDurationResponses> = async ({ auth, deps }) =>
+  ok({ duration: await totp.totpWaitSeconds(deps, auth.userId) });
+
+const removeTotp: Handler<RemoveTotpData, RemoveTotpResponses> = async ({ auth, deps }) => {
+  await totp.removeTotp(deps, auth.userId);
+  return okNull();
+};
+
+export const totpHandlers = { initiateTotp, completeTotp, verifyTotp, totpGuessWaitDuration, removeTotp };

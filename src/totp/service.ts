@@ -1,0 +1,114 @@
+import type { Deps } from '../deps.js';
+import type { Tx } from '../db/knex.js';
+import { withTx } from '../db/tx.js';
+import { decryptSecret, encryptSecret } from '../crypto/aead.js';
+import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
+import { lockGuessCounter } from '../backoff/queries.js';
+import { issueSessionTokens } from '../tokens/service.js';
+import { tokenErrors } from '../tokens/errors.js';
+import { afterMethodRemoved, recoveryCodesForNewMethod } from '../two-factor/methods.js';
+import { findUserById } from '../users/queries.js';
+import { totpErrors } from './errors.js';
+import { generateTotpSecret, matchTotpStep, otpauthUrl, UnusableTotpSecretError } from './otp.js';
+import { activatePendingTotp, claimTotpStep, deactivateTotp, findTotpFactor, lockTotpFactor, upsertPendingTotp } from './queries.js';
+
+type TotpDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys' | 'log'>;
+
+/** Associated data for the sealed secret: a ciphertext copied to another user's row does not open. */
+const secretContext = (userId: string) => `totp_factors:${userId}`;
+
+const tooManyChecks = (retryAfter: number) => totpErrors('TOO_MANY_TOTP_CHECKS', { retryAfter });
+
+/** Opens a stored secret; a value that does not open is logged (never the value) and answered 500 TOTP_CORRUPT. */
+function openSecret(deps: TotpDeps, userId: string, sealed: string, which: 'active' | 'pending'): string {
+  try {
+    return decryptSecret(deps.config.totpEncryptionKeys, sealed, secretContext(userId));
+  } catch (err) {
+    deps.log.error({ userId, which, reason: (err as Error).message }, 'TOTP secret cannot be decrypted');
+    throw totpErrors('TOTP_CORRUPT');
+  }
+}
+
+/** The step `code` matches for this secret, or undefined; a secret that decrypts but is unusable is corrupt too. */
+async function matchStep(deps: TotpDeps, userId: string, secret: string, code: string, which: 'active' | 'pending'): Promise<number | undefined> {
+  try {
+    return await matchTotpStep(secret, code, deps.clock);
+  } catch (err) {
+    if (!(err instanceof UnusableTotpSecretError)) throw err;
+    deps.log.error({ userId, which, reason: err.message }, 'TOTP secret is unusable');
+    throw totpErrors('TOTP_CORRUPT');
+  }
+}
+
+/** Creates a new pending secret (an active one keeps working until the new one is enabled); returns its otpauth URL. */
+export async function setupTotp(deps: TotpDeps, userId: string): Promise<string> {
+  const user = await findUserById(deps.db, userId);
+  if (!user) throw tokenErrors('INVALID_TOKEN');
+  const secret = generateTotpSecret();
+  const sealed = encryptSecret(deps.config.totpEncryptionKeys, secret, secretContext(userId));
+  await upsertPendingTotp(deps.db, userId, sealed, new Date(deps.clock.now()));
+  return otpauthUrl(deps.config.totpIssuer, user.email, secret);
+}
+
+/**
+ * Enables the pending secret with a code from it. The accepted step is claimed (so the same code
+ * cannot then be replayed on authenticate), the first-method rule runs, and the pending secret
+ * replaces the active one: all in the guess's transaction. Returns the new recovery codes ([] if
+ * another method was already on).
+ */
+export async function enableTotp(deps: TotpDeps, userId: string, code: string): Promise<string[]> {
+  if (!(await findTotpFactor(deps.db, userId))?.pendingSecretEnc) throw totpErrors('TOTP_UNINITIALIZED');
+  const recoveryCodes = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks }, async (trx) => {
+    const factor = await lockTotpFactor(trx, userId);
+    if (!factor?.pendingSecretEnc) throw totpErrors('TOTP_UNINITIALIZED');
+    const secret = openSecret(deps, userId, factor.pendingSecretEnc, 'pending');
+    const step = await matchStep(deps, userId, secret, code, 'pending');
+    if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
+    const codes = await recoveryCodesForNewMethod(trx, deps, userId);
+    await activatePendingTotp(trx, userId, new Date(deps.clock.now()));
+    return codes;
+  });
+  if (!recoveryCodes) throw totpErrors('TOTP_INVALID');
+  return recoveryCodes;
+}
+
+/** Login second factor or step-up: a right, unused code earns access, refresh and sudo tokens. */
+export async function authenticateTotp(deps: TotpDeps, userId: string, code: string) {
+  if (!(await findTotpFactor(deps.db, userId))?.completedAt) throw totpErrors('TOTP_UNINITIALIZED');
+  const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks }, async (trx) => {
+    const factor = await findTotpFactor(trx, userId);
+    if (!factor?.completedAt || !factor.secretEnc) throw totpErrors('TOTP_UNINITIALIZED');
+    const secret = openSecret(deps, userId, factor.secretEnc, 'active');
+    const step = await matchStep(deps, userId, secret, code, 'active');
+    // 0 rows from the guarded UPDATE = this step (or a later one) was already accepted: a replay.
+    if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
+    return issueSessionTokens(trx, deps, userId);
+  });
+  if (!tokens) throw totpErrors('TOTP_INVALID');
+  return tokens;
+}
+
+/** Seconds until the next TOTP guess is evaluated. "Set up" = an active or a pending secret. */
+export async function totpWaitSeconds(deps: TotpDeps, userId: string): Promise<number> {
+  const factor = await findTotpFactor(deps.db, userId);
+  if (!factor?.completedAt && !factor?.pendingSecretEnc) throw totpErrors('TOTP_UNINITIALIZED');
+  return guessWaitSeconds(deps.db, deps.clock, userId, 'totp');
+}
+
+/**
+ * Locks the second-factor guess counters first, in the order guardGuess takes them (one at a
+ * time, counter before factor rows): removal then never waits on a guess that waits on it.
+ */
+async function lockSecondFactorCounters(trx: Tx, userId: string): Promise<void> {
+  await lockGuessCounter(trx, userId, 'totp');
+  await lockGuessCounter(trx, userId, 'recovery_code');
+}
+
+/** Turns TOTP off; the last method off takes the recovery codes with it (first-method rule). */
+export async function removeTotp(deps: TotpDeps, userId: string): Promise<void> {
+  await withTx(deps.db, async (trx) => {
+    await lockSecondFactorCounters(trx, userId);
+    if (!(await deactivateTotp(trx, userId))) throw totpErrors('TOTP_ALREADY_INACTIVE');
+    await afterMethodRemoved(trx, userId);
+  });
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as sdk from '../../generated/sdk.gen.js';
+import { bearer, startTestServer, type TestServer } from '../support/server.js';
+import { loginPartial, loginTokens, setupTotp, userWithTotp } from '../support/two-factor.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+const status = (token?: string) => sdk.getTwoFa({ client: server.client, headers: token ? bearer(token) : {} });
+
+describe('GET /user/2fa', () => {
+  it('shows everything null and 2FA off for a new user', async () => {
+    const user = await server.createUser();
+    const { accessToken } = await loginTokens(server, user);
+    const result = await status(accessToken);
+    expect(result.response.status).toBe(200);
+    expect(result.data).toEqual({ enabled: false, emailOtp: null, totp: null, recoveryCodes: null });
+  });
+
+  it('shows a pending TOTP setup with completedAt null, 2FA still off', async () => {
+    const user = await server.createUser();
+    const { accessToken } = await loginTokens(server, user);
+    await setupTotp(server, accessToken);
+    expect((await status(accessToken)).data).toEqual({ enabled: false, emailOtp: null, totp: { completedAt: null }, recoveryCodes: null });
+  });
+
+  it('shows an enabled TOTP and the recovery codes (when created, how many remain); partial tokens accepted', async () => {
+    const enabledAt = new Date(server.clock.now()).toISOString();
+    const { user, accessToken, recoveryCodes } = await userWithTotp(server);
+    await sdk.verifyRecoveryCodes({ client: server.client, headers: bearer(accessToken), body: { recoveryCode: recoveryCodes[0]! } });
+    const { partialToken } = await loginPartial(server, user);
+    expect((await status(partialToken)).data).toEqual({
+      enabled: true,
+      emailOtp: null,
+      totp: { completedAt: enabledAt },
+      recoveryCodes: { completedAt: enabledAt, remaining: 9 },
+    });
+  });
+
+  it('reads email OTP rows as their schema has them: pending address with completedAt null, or the enabled address', async () => {
+    const user = await server.createUser();
+    const { accessToken } = await loginTokens(server, user);
+    const now = new Date(server.clock.now());
+    await server.deps.db('email_otp_factors').insert({ user_id: user.id, pending_email: 'pending@example.com', pending_created_at: now });
+    expect((await status(accessToken)).data!.emailOtp).toEqual({ email: 'pending@example.com', completedAt: null });
+    expect((await status(accessToken)).data!.enabled).toBe(false);
+    await server.deps.db('email_otp_factors').where({ user_id: user.id }).update({ email: 'active@example.com', completed_at: now });
+    const result = await status(accessToken);
+    expect(result.data!.emailOtp).toEqual({ email: 'active@example.com', completedAt: now.toISOString() });
+    expect(result.data!.enabled).toBe(true);
+  });
+
+  it('answers 401 NO_TOKEN_PROVIDED and INVALID_TOKEN (a refresh token is not accepted)', async () => {
+    expect((await status()).error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'NO_TOKEN_PROVIDED' });
+    const user = await server.createUser();
+    const { refreshToken } = await loginTokens(server, user);
+    expect((await status(refreshToken)).error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+  });
+});
