@@ -9,6 +9,8 @@ import type { PreparedMail } from './render.js';
  */
 export async function enqueueMail(trx: Tx, deps: Pick<Deps, 'clock' | 'mail'>, mail: PreparedMail): Promise<void> {
   await insertMail(trx, mail, new Date(deps.clock.now()));
+  // A plain connection instead of a transaction has no executionPromise: the row is already visible.
+  if (!trx.executionPromise) return deps.mail.signal.notify();
   trx.executionPromise.then(
     () => deps.mail.signal.notify(),
     () => undefined, // rolled back: nothing to send

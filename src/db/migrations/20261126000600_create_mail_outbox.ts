@@ -13,7 +13,7 @@ export async function up(knex: Knex): Promise<void> {
     // Rendered bodies; cleared once sent so codes do not linger.
     t.text('html');
     t.text('text');
-    t.text('status').notNullable().defaultTo('queued'); // queued | sent | failed
+    t.text('status').notNullable().defaultTo('queued'); // queued | sending (leased until next_attempt_at) | sent | failed
     t.integer('attempts').notNullable().defaultTo(0);
     t.timestamp('next_attempt_at', { useTz: true }).notNullable();
     t.text('last_error');
