@@ -207,8 +207,16 @@ describe('POST /v1/auth/forgot-password', () => {
 
   it('uses the link base of the configuration the origin selects; an unknown origin gets the default one', async () => {
     const known = await server.createUser();
-    await sdk.postForgotPassword({ client: server.client, body: { email: known.email }, query: { origin: 'http://localhost:5173', language: 'de' } });
+    await sdk.postForgotPassword({ client: server.client, body: { email: known.email }, query: { origin: 'http://localhost:5173', language: 'xx' } });
     expect(linkFrom(await server.smtp.waitForMail(known.email)).origin).toBe('https://app.smartgridone.com');
+    const branded = await server.createUser();
+    await sdk.postForgotPassword({ client: server.client, body: { email: branded.email }, query: { origin: 'https://installer.gridwise.eu', language: 'en' } });
+    const brandedMail = await server.smtp.waitForMail(branded.email);
+    expect(brandedMail.from?.value[0]?.address).toBe('no-reply@gridwise.eu');
+    const brandedLink = linkFrom(brandedMail);
+    // The configuration's link base keeps its path prefix.
+    expect(`${brandedLink.origin}${brandedLink.pathname}`).toBe('https://app.gridwise.eu/account/reset-password');
+    expect((await resetWith(branded.email, brandedLink.searchParams.get('otp')!)).response.status).toBe(200);
     const other = await server.createUser();
     await sdk.postForgotPassword({ client: server.client, body: { email: other.email }, query: { origin: 'https://evil.example' } });
     const mail = await server.smtp.waitForMail(other.email);
