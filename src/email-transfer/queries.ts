@@ -1,5 +1,22 @@
 import type { Tx } from '../db/knex.js';
 
+/** The mail choice of a started transfer, kept for the notice the completing call sends. */
+export interface TransferMailChoice {
+  origin?: string;
+  language?: string;
+}
+
+export async function upsertTransfer(trx: Tx, userId: string, choice: TransferMailChoice, now: Date): Promise<void> {
+  const row = { mail_origin: choice.origin ?? null, mail_language: choice.language ?? null, created_at: now };
+  await trx('email_transfers').insert({ user_id: userId, ...row }).onConflict('user_id').merge(row);
+}
+
+/** Reads and removes the started transfer's mail choice (the transfer completes in this transaction). */
+export async function takeTransfer(trx: Tx, userId: string): Promise<TransferMailChoice> {
+  const [row] = await trx('email_transfers').where({ user_id: userId }).delete().returning(['mail_origin', 'mail_language']);
+  return { origin: row?.mail_origin ?? undefined, language: row?.mail_language ?? undefined };
+}
+
 /** The unique index on users.email decides "already in use": a taken address throws (see isEmailTaken). */
 export async function updateUserEmail(trx: Tx, userId: string, email: string): Promise<void> {
   await trx('users').where({ id: userId }).update({ email });

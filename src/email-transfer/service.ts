@@ -7,7 +7,7 @@ import { tokenErrors } from '../tokens/errors.js';
 import { normalizeEmail } from '../users/email.js';
 import { findUserByEmail, findUserById } from '../users/queries.js';
 import { emailTransferErrors } from './errors.js';
-import { isEmailTaken, lockUserEmail, updateUserEmail } from './queries.js';
+import { isEmailTaken, lockUserEmail, takeTransfer, updateUserEmail, upsertTransfer } from './queries.js';
 
 /** The `origin` and `language` query parameters of a mail-sending call. */
 export interface MailChoice {
@@ -18,11 +18,11 @@ export interface MailChoice {
 const PURPOSE = 'email_transfer';
 
 /**
- * The notice to the old address. PUT /user/email has no origin/language, and the code row does
- * not remember the initiating call's, so the notice uses the default mail configuration.
+ * The notice to the old address. PUT /user/email has no origin/language: the notice uses the
+ * ones the initiating call gave (kept in email_transfers), so it comes from the same brand.
  */
-function prepareNotice(deps: Deps, oldEmail: string, newEmail: string) {
-  return prepareMail(deps, { kind: 'email_changed_notice', to: oldEmail, variables: { email: newEmail } });
+function prepareNotice(deps: Deps, oldEmail: string, newEmail: string, choice: MailChoice) {
+  return prepareMail(deps, { kind: 'email_changed_notice', to: oldEmail, origin: choice.origin, language: choice.language, variables: { email: newEmail } });
 }
 
 /**
@@ -38,13 +38,14 @@ export async function initiatePutEmail(deps: Deps, userId: string, email: string
   if (!user) throw tokenErrors('INVALID_TOKEN');
   // Rendered before anything is written (500 for a missing template). A transfer that could not
   // tell the old address must not start either, so the notice's template is checked now too.
-  prepareNotice(deps, user.email, newEmail);
+  prepareNotice(deps, user.email, newEmail, choice);
   const code = newCode();
   const mail = prepareMail(deps, { kind: 'email_transfer_code', to: newEmail, origin: choice.origin, language: choice.language, variables: { code, email: newEmail } });
   await withTx(deps.db, async (trx) => {
     const wait = await claimMailSlot(trx, deps, PURPOSE, userId);
     if (wait > 0) throw emailTransferErrors('TOO_MANY_TRANSFER_ATTEMPTS', { retryAfter: wait });
     await issueCode(trx, deps, userId, PURPOSE, newEmail, code);
+    await upsertTransfer(trx, userId, choice, new Date(deps.clock.now()));
     await enqueueMail(trx, deps, mail);
   });
 }
@@ -63,7 +64,7 @@ export async function putEmail(deps: Deps, userId: string, otp: string): Promise
       const check = await checkCode(trx, deps, { userId, purpose: PURPOSE, code: otp, consume: true });
       // A wrong guess is counted: commit it, answer 401 after the transaction.
       if (!check.valid || !check.targetEmail) return false;
-      const notice = prepareNotice(deps, oldEmail, check.targetEmail);
+      const notice = prepareNotice(deps, oldEmail, check.targetEmail, await takeTransfer(trx, userId));
       await updateUserEmail(trx, userId, check.targetEmail);
       await enqueueMail(trx, deps, notice);
       return true;

@@ -5,6 +5,7 @@ import * as createGuessCounters from './20261126000300_create_guess_counters.js'
 import * as createTwoFactorMethods from './20261126000400_create_two_factor_methods.js';
 import * as createOneTimeCodes from './20261126000500_create_one_time_codes.js';
 import * as createMailOutbox from './20261126000600_create_mail_outbox.js';
+import * as createEmailTransfers from './20261126000700_create_email_transfers.js';
 
 /** Migrations are imported statically: no file-system scan, so they run the same under tsx, vitest and a bundle. */
 const migrations: Record<string, Knex.Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261126000400_create_two_factor_methods': createTwoFactorMethods,
   '20261126000500_create_one_time_codes': createOneTimeCodes,
   '20261126000600_create_mail_outbox': createMailOutbox,
+  '20261126000700_create_email_transfers': createEmailTransfers,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
