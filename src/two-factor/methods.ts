@@ -20,7 +20,9 @@ export async function recoveryCodesForNewMethod(trx: Tx, deps: Pick<Deps, 'confi
  */
 export async function afterMethodRemoved(trx: Tx, userId: string): Promise<void> {
   if (await hasTwoFactorEnabled(trx, userId)) return;
-  await deleteRecoveryCodes(trx, userId);
+  // Counters before codes: a recovery-code guess locks its counter and then a code row, so taking
+  // them in the same order here cannot deadlock with one.
   await resetGuessCounter(trx, userId, 'totp');
   await resetGuessCounter(trx, userId, 'recovery_code');
+  await deleteRecoveryCodes(trx, userId);
 }

@@ -64,6 +64,22 @@ describe('DELETE /user/2fa/totp', () => {
     expect(next.data!.recoveryCodes).toHaveLength(10); // first method again
   });
 
+  it('never deadlocks with TOTP and recovery-code guesses running at the same time', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { url, accessToken, recoveryCodes } = await userWithTotp(server);
+      const sudoToken = await sudoViaTotp(server, accessToken, url);
+      server.clock.advance(30_000);
+      const code = totpCode(url, server.clock.now());
+      const results = await Promise.all([
+        ...recoveryCodes.slice(0, 3).map((recoveryCode) => sdk.verifyRecoveryCodes({ client: server.client, headers: bearer(accessToken), body: { recoveryCode } })),
+        ...[0, 1, 2].map(() => sdk.verifyTotp({ client: server.client, headers: bearer(accessToken), body: { totp: code } })),
+        remove(sudoToken),
+      ]);
+      expect(results.map((r) => r.response.status).filter((s) => s >= 500)).toEqual([]);
+      expect(results.at(-1)!.response.status).toBe(200);
+    }
+  });
+
   it('takes only a sudo token: 401 SUDO_TOKEN_REQUIRED for access, INVALID_TOKEN for partial, NO_TOKEN_PROVIDED for none', async () => {
     const { user, accessToken } = await userWithTotp(server);
     expect((await remove(accessToken)).error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'SUDO_TOKEN_REQUIRED' });
