@@ -57,6 +57,8 @@ export async function initiateEmailOtp(deps: Deps, userId: string, email: string
   const address = normalizeEmail(email);
   assertMailDomainAllowed(deps, address);
   await withTx(deps.db, async (trx) => {
+    // Factor row first, then code row: the order enable and remove take them in (no deadlock).
+    await lockEmailOtpFactor(trx, userId);
     await mailCode(trx, deps, userId, { purpose: 'email_otp_setup', kind: 'email_otp_setup', to: address }, choice);
     await upsertPendingEmail(trx, userId, address, new Date(deps.clock.now()));
   });

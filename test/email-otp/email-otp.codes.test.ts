@@ -106,6 +106,37 @@ describe('email OTP codes', () => {
     expect(statuses.filter((s) => s === 401)).toHaveLength(9);
   });
 
+  it('enable is single use under concurrency: one setup code, 5 parallel enables, one set of recovery codes', async () => {
+    const { user, accessToken } = await freshUser(server);
+    const code = await setupCode(server, accessToken, newAddress());
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: code } })),
+    );
+    const ok = results.filter((r) => r.response.status === 200);
+    expect(ok).toHaveLength(1);
+    expect(ok[0]!.data!.recoveryCodes).toHaveLength(10);
+    // The others found the code used (401) or nothing pending any more (409).
+    for (const r of results.filter((x) => x.response.status !== 200)) expect([401, 409]).toContain(r.response.status);
+    const [{ count }] = (await server.deps.db('recovery_codes').where({ user_id: user.id }).count({ count: '*' })) as [{ count: string }];
+    expect(Number(count)).toBe(10);
+  });
+
+  it('setup and enable racing for one user neither deadlock nor fail', async () => {
+    const { accessToken } = await freshUser(server);
+    const address = newAddress();
+    const code = await setupCode(server, accessToken, address);
+    server.clock.advance(60_000);
+    const [enable, setup] = await Promise.all([
+      sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: code } }),
+      sdk.initiateEmailOtp({ client: server.client, headers: bearer(accessToken), body: { email: address } }),
+    ]);
+    expect(enable.response.status === 200 || enable.response.status === 401).toBe(true);
+    // Once enabled, the access token is no longer enough for a setup.
+    expect([200, 401]).toContain(setup.response.status);
+    expect(setup.response.status).not.toBe(500);
+    expect(enable.response.status).not.toBe(500);
+  });
+
   it('two parallel setups of one user send one mail (the 60 s slot is claimed atomically)', async () => {
     const { accessToken } = await freshUser(server);
     const address = newAddress();
