@@ -3,6 +3,7 @@ import * as sdk from '../../generated/sdk.gen.js';
 import { bearer } from '../support/server.js';
 import { mintToken, startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
 import { codeFrom } from '../support/smtp.js';
+import { loginPartial, sudoViaTotp, userWithTotp } from '../support/two-factor.js';
 import {
   challengeCode, freshUser, newAddress, recoveryCodeCount, setupCode, userWithEmailOtp, userWithTotpRows, wrongCode,
 } from './support.js';
@@ -183,6 +184,25 @@ describe('POST /user/2fa/email-otp/enable (completeEmailOtp)', () => {
     const resent = await challengeCode(server, accessToken, address);
     const enable = await sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: resent } });
     expect(enable.response.status).toBe(200);
+  });
+});
+
+describe('email OTP next to TOTP, both through the API', () => {
+  it('second method → []; login offers both; removing both turns 2FA off and deletes the recovery codes', async () => {
+    const { user, url, recoveryCodes } = await userWithTotp(server);
+    expect(recoveryCodes).toHaveLength(10);
+    const partial = (await loginPartial(server, user)).partialToken;
+    const sudo = await sudoViaTotp(server, partial, url);
+    const address = newAddress();
+    const code = await setupCode(server, sudo, address);
+    const enable = await sdk.completeEmailOtp({ client: server.client, headers: bearer(sudo), body: { otp: code } });
+    expect(enable.data).toEqual({ recoveryCodes: [] });
+    expect((await loginPartial(server, user)).methods).toEqual(['totp', 'emailOtp', 'recoveryCode']);
+
+    expect((await sdk.removeEmailOtp({ client: server.client, headers: bearer(sudo) })).response.status).toBe(200);
+    expect(await recoveryCodeCount(server, user.id)).toBe(10);
+    expect((await sdk.removeTotp({ client: server.client, headers: bearer(sudo) })).response.status).toBe(200);
+    expect(await recoveryCodeCount(server, user.id)).toBe(0);
   });
 });
 
