@@ -10,6 +10,10 @@ import { hasTwoFactorEnabled } from './queries.js';
  * and returns them; enabling another returns [] and keeps the existing codes.
  */
 export async function recoveryCodesForNewMethod(trx: Tx, deps: Pick<Deps, 'config' | 'clock'>, userId: string): Promise<string[]> {
+  // Two methods enabled at the same moment must not both see "2FA off": the user row is the
+  // lock that orders them (taken last by every enabling transaction, so no lock cycle; NO KEY
+  // UPDATE so inserts that merely reference the user, such as new refresh tokens, are not blocked).
+  await trx('users').where({ id: userId }).forNoKeyUpdate().first('id');
   if (await hasTwoFactorEnabled(trx, userId)) return [];
   return replaceRecoveryCodes(trx, deps, userId);
 }
