@@ -1,0 +1,1 @@
+export declare const ORIGIN_WITHOUT_TEMPLATES: string;

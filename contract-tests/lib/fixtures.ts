@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { createDb, type Db } from '../../src/db/knex.js';
+import { systemClock } from '../../src/deps.js';
+import { createUser } from '../../src/users/service.js';
+import { totpCode } from '../../test/support/totp.js';
+
+/**
+ * What the Dredd hooks build their requests from: users created directly in the service's
+ * database, tokens obtained through HTTP as a client would, mails read from the files the service
+ * writes without SMTP_URL (`<DATA_DIR>/mail/*.eml`). Loaded by kit.cjs with tsx; configured by
+ * the runner (run.ts) through CONTRACT_BASE_URL, CONTRACT_DATABASE_URL and CONTRACT_DATA_DIR.
+ */
+export interface User {
+  id: string;
+  email: string;
+  password: string;
+}
+
+export interface Session {
+  user: User;
+  refreshToken: string;
+  accessToken: string;
+}
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string;
+  sudoToken: string;
+}
+
+/** A user with TOTP enabled, and the tokens of the login that enabled it. */
+export interface TotpUser extends Session {
+  otpauthUrl: string;
+  recoveryCodes: string[];
+}
+
+/** A user with email OTP set up (and, if asked, enabled) at their own address. */
+export interface EmailOtpUser extends Session {
+  recoveryCodes: string[];
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: <T = any>() => T;
+}
+
+const PASSWORD = 'Correct-Horse-9';
+
+export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
+  const baseUrl = required(env, 'CONTRACT_BASE_URL');
+  const runId = randomBytes(4).toString('hex');
+  let seq = 0;
+  let db: Db | undefined;
+  const database = () => (db ??= createDb(required(env, 'CONTRACT_DATABASE_URL'), 2));
+  const seenMails = new Set<string>();
+
+  async function http(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<HttpResult> {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(baseUrl + path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
+  }
+
+  /** `http`, insisting on the status: a fixture that silently fails makes a confusing Dredd failure. */
+  async function expectStatus(status: number, method: string, path: string, options: { token?: string; body?: unknown } = {}) {
+    const result = await http(method, path, options);
+    if (result.status !== status) throw new Error(`fixture: ${method} ${path} answered ${result.status}, expected ${status}: ${result.text}`);
+    return result;
+  }
+
+  const fx = {
+    baseUrl,
+    http,
+    expectStatus,
+    db: database,
+
+    /** An address no account uses yet. */
+    email(): string {
+      return `contract-${runId}-${++seq}@example.com`;
+    },
+
+    /** A fresh account (no 2FA), created directly in the database like `npm run user:create`. */
+    async user(options: { password?: string; email?: string } = {}): Promise<User> {
+      const email = options.email ?? fx.email();
+      const password = options.password ?? PASSWORD;
+      const row = await createUser(database(), systemClock, email, password);
+      return { id: row.id, email: row.email, password };
+    },
+
+    /** A refresh token for `user` (who must not have 2FA on). */
+    async login(user: User): Promise<string> {
+      return (await expectStatus(200, 'POST', '/auth/login', { body: { username: user.email, password: user.password } })).text;
+    },
+
+    async accessToken(refreshToken: string): Promise<string> {
+      return (await expectStatus(200, 'GET', '/auth/accesstoken', { token: refreshToken })).text;
+    },
+
+    /** A new user, logged in: a refresh and an access token. */
+    async session(user?: User): Promise<Session> {
+      const u = user ?? (await fx.user());
+      const refreshToken = await fx.login(u);
+      return { user: u, refreshToken, accessToken: await fx.accessToken(refreshToken) };
+    },
+
+    /** The partial token and methods of a login that answers 401 2FA_REQUIRED. */
+    async partialLogin(user: User): Promise<{ partialToken: string; methods: string[] }> {
+      return (await expectStatus(401, 'POST', '/auth/login', { body: { username: user.email, password: user.password } })).json();
+    },
+
+    /** Puts the account's guess counter for `factor` deep into backoff: the next guess gets 429. */
+    async blockGuesses(userId: string, factor: 'password' | 'totp' | 'recovery_code'): Promise<void> {
+      await database()('guess_counters')
+        .insert({ user_id: userId, factor, failures: 10, last_failure_at: new Date() })
+        .onConflict(['user_id', 'factor'])
+        .merge(['failures', 'last_failure_at']);
+    },
+
+    /** Marks 2FA as on (an enabled TOTP factor plus one unused recovery code) straight in the database. */
+    async markTwoFactorOn(userId: string): Promise<void> {
+      const now = new Date();
+      await database()('totp_factors').insert({ user_id: userId, secret_enc: 'k1.x', completed_at: now });
+      await database()('recovery_codes').insert({ user_id: userId, code_hash: randomBytes(32), salt: randomBytes(16), created_at: now });
+    },
+
+    /** The 6-digit TOTP code for the secret in an otpauth:// URL, `offset` steps from now. */
+    totp(otpauthUrl: string, offset = 0): string {
+      return totpCode(otpauthUrl, Date.now(), offset);
+    },
+
+    /** A 6-digit code that is none of the codes the secret accepts now (steps -2..+2 excluded). */
+    wrongTotp(otpauthUrl: string): string {
+      const right = new Set([-2, -1, 0, 1, 2].map((offset) => fx.totp(otpauthUrl, offset)));
+      for (let n = 0; ; n++) if (!right.has(String(n).padStart(6, '0'))) return String(n).padStart(6, '0');
+    },
+
+    /** A TOTP secret set up (not enabled) for a logged-in user: its otpauth:// URL. */
+    async setupTotp(accessToken: string): Promise<string> {
+      return (await expectStatus(200, 'POST', '/user/2fa/totp/setup', { token: accessToken, body: {} })).json().url;
+    },
+
+    /**
+     * A user with TOTP enabled through the API (setup, then enable with the current code). The
+     * enabling code's step is used up: the next accepted code is `fx.totp(url, 1)`.
+     */
+    async totpUser(): Promise<TotpUser> {
+      const session = await fx.session();
+      const otpauthUrl = await fx.setupTotp(session.accessToken);
+      const enabled = await expectStatus(200, 'POST', '/user/2fa/totp/enable', { token: session.accessToken, body: { totp: fx.totp(otpauthUrl) } });
+      return { ...session, otpauthUrl, recoveryCodes: enabled.json().recoveryCodes };
+    },
+
+    /** A user with email OTP set up at their own address and, with `enable`, enabled with the mailed code. */
+    async emailOtpUser(options: { enable: boolean }): Promise<EmailOtpUser> {
+      const session = await fx.session();
+      await expectStatus(200, 'POST', '/user/2fa/email-otp/setup', { token: session.accessToken, body: { email: session.user.email } });
+      let recoveryCodes: string[] = [];
+      if (options.enable) {
+        const otp = fx.codeFrom(await fx.nextMail(session.user.email));
+        recoveryCodes = (await expectStatus(200, 'POST', '/user/2fa/email-otp/enable', { token: session.accessToken, body: { otp } })).json().recoveryCodes;
+      }
+      return { ...session, recoveryCodes };
+    },
+
+    /** 2FA passed with a recovery code (consumed): a new access, refresh and sudo token. */
+    async passWithRecoveryCode(token: string, recoveryCode: string): Promise<TokenSet> {
+      return (await expectStatus(200, 'POST', '/user/2fa/recovery-code/authenticate', { token, body: { recoveryCode } })).json();
+    },
+
+    /** Lets every mail purpose and recipient receive a mail again now (the 60 s throttle forgets the past). */
+    async releaseMailThrottle(): Promise<void> {
+      await database()('mail_throttle').update({ last_sent_at: new Date(Date.now() - 3_600_000) });
+    },
+
+    /**
+     * The next mail to `to` that no earlier call returned, as written by the service's file
+     * transport (no SMTP_URL); waits for the mail worker up to `timeoutMs`.
+     */
+    async nextMail(to: string, timeoutMs = 10_000): Promise<ParsedMail> {
+      const dir = join(required(env, 'CONTRACT_DATA_DIR'), 'mail');
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml') && !seenMails.has(f)).sort();
+        for (const file of files) {
+          const mail = await simpleParser(await readFile(join(dir, file)));
+          const recipients = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((g) => g.value.map((a) => (a.address ?? '').toLowerCase()));
+          if (recipients.includes(to.toLowerCase())) {
+            seenMails.add(file);
+            return mail;
+          }
+        }
+        if (Date.now() > deadline) throw new Error(`fixture: no mail to ${to} in ${dir} within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+
+    /** The first 6-digit number in a mail's text: the code, read as a user would. */
+    codeFrom(mail: ParsedMail): string {
+      const match = /\b(\d{6})\b/.exec(mail.text ?? '');
+      if (!match) throw new Error(`fixture: no 6-digit code in mail "${mail.subject}"`);
+      return match[1]!;
+    },
+
+    async close(): Promise<void> {
+      await db?.destroy();
+    },
+  };
+  return fx;
+}
+
+export type Fixtures = Awaited<ReturnType<typeof createFixtures>>;
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set: run the contract tests with npm run test:contract`);
+  return value;
+}
