@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -33,6 +33,30 @@ async function cleanup(): Promise<void> {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void cleanup().then(() => process.exit(130)));
+}
+
+const PREFIX = 'sg1-contract-';
+
+/** A run killed with SIGKILL leaves its DATA_DIR and embedded PostgreSQL: stop and remove those whose runner is gone. */
+async function reapOrphans(): Promise<void> {
+  for (const name of await readdir(tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const owner = Number(name.slice(PREFIX.length).split('-')[0]);
+    if (!owner || isAlive(owner)) continue;
+    const dir = join(tmpdir(), name);
+    const postmaster = Number((await readFile(join(dir, 'pg/postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+    if (postmaster && isAlive(postmaster)) process.kill(postmaster, 'SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A fresh database on the DATABASE_URL server (dropped at the end), or that URL itself when we may not create one. */
@@ -125,7 +149,8 @@ function summarize(report: Report, selective: boolean): string[] {
 
 async function main(): Promise<number> {
   const extraArgs = process.argv.slice(2);
-  const dataDir = await mkdtemp(join(tmpdir(), 'sg1-contract-'));
+  await reapOrphans();
+  const dataDir = await mkdtemp(join(tmpdir(), `${PREFIX}${process.pid}-`));
   await chmod(dataDir, 0o755); // the embedded PostgreSQL runs as `postgres` when we are root
   if (!process.env.CONTRACT_KEEP) cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
   const templatesDir = await templatesWithAHole(dataDir);
