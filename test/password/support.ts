@@ -1,37 +1,13 @@
 import type { ParsedMail } from 'mailparser';
-import { startMailWorker } from '../../src/mail/worker.js';
-import type { Config } from '../../src/config/index.js';
 import { issueJwt } from '../../src/tokens/service.js';
 import * as sdk from '../../generated/sdk.gen.js';
-import { startSmtpCapture, type SmtpCapture } from '../support/smtp.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { codeFrom } from '../support/smtp.js';
+import type { MailTestServer } from '../support/server-with-smtp.js';
+import type { TestServer } from '../support/server.js';
 
-export interface MailTestServer extends TestServer {
-  smtp: SmtpCapture;
-}
-
-/** The app with a real SMTP peer: the outbox worker delivers every queued mail to `smtp`. */
-export async function startServerWithMail(overrides: Partial<Config> = {}): Promise<MailTestServer> {
-  const smtp = await startSmtpCapture();
-  const server = await startTestServer({ smtpUrl: smtp.url, ...overrides });
-  const worker = startMailWorker(server.deps, { intervalMs: 200 });
-  return {
-    ...server,
-    smtp,
-    async close() {
-      await worker.stop();
-      await server.close();
-      await smtp.close();
-    },
-  };
-}
-
-/** The 6-digit code in a reset mail's text. */
-export function codeFrom(mail: ParsedMail): string {
-  const match = /\b(\d{6})\b/.exec(mail.text ?? '');
-  if (!match) throw new Error(`no code in mail "${mail.subject}"`);
-  return match[1]!;
-}
+// The mail-enabled test server and the code reader are the shared ones.
+export { startMailTestServer as startServerWithMail, type MailTestServer } from '../support/server-with-smtp.js';
+export { codeFrom } from '../support/smtp.js';
 
 /** The reset link in a forgot-password mail's text. */
 export function linkFrom(mail: ParsedMail): URL {
