@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
@@ -32,5 +32,7 @@ export async function runDredd(options: { endpoint: string; env?: NodeJS.Process
   };
   child.stdout!.on('data', tee(process.stdout));
   child.stderr!.on('data', tee(process.stderr));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, output })));
+  const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
+  await rm(configFile, { force: true });
+  return { code, output };
 }

@@ -184,4 +184,4 @@ function contract(hooks) {
   };
 }
 
-module.exports = { contract, REPORT_DIR: join(__dirname, '..', '..', '.data') };
+module.exports = { contract };
