@@ -31,7 +31,9 @@ const cleanups: (() => Promise<unknown>)[] = [];
 async function cleanup(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!().catch((err) => console.error('cleanup:', err));
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+// Output piped into `| head` that closes early must not cut the cleanup short.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => void cleanup().then(() => process.exit(130)));
 }
 
@@ -43,11 +45,18 @@ async function reapOrphans(): Promise<void> {
     if (!name.startsWith(PREFIX)) continue;
     const owner = Number(name.slice(PREFIX.length).split('-')[0]);
     if (!owner || isAlive(owner)) continue;
-    const dir = join(tmpdir(), name);
-    const postmaster = Number((await readFile(join(dir, 'pg/postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
-    if (postmaster && isAlive(postmaster)) process.kill(postmaster, 'SIGTERM');
-    await rm(dir, { recursive: true, force: true });
+    await removeDataDir(join(tmpdir(), name));
   }
+}
+
+/** Removes a DATA_DIR, first stopping its embedded PostgreSQL if the service did not (killed, or died). */
+async function removeDataDir(dir: string): Promise<void> {
+  const postmaster = Number((await readFile(join(dir, 'pg/postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  if (postmaster && isAlive(postmaster)) {
+    process.kill(postmaster, 'SIGTERM');
+    for (let i = 0; i < 50 && isAlive(postmaster); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await rm(dir, { recursive: true, force: true });
 }
 
 function isAlive(pid: number): boolean {
@@ -152,7 +161,7 @@ async function main(): Promise<number> {
   await reapOrphans();
   const dataDir = await mkdtemp(join(tmpdir(), `${PREFIX}${process.pid}-`));
   await chmod(dataDir, 0o755); // the embedded PostgreSQL runs as `postgres` when we are root
-  if (!process.env.CONTRACT_KEEP) cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  if (!process.env.CONTRACT_KEEP) cleanups.push(() => removeDataDir(dataDir));
   const templatesDir = await templatesWithAHole(dataDir);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
