@@ -72,6 +72,9 @@ describe('generated/ as the package @smartgridone/auth-client', () => {
     expect(shipped).toEqual(source);
     expect(shipped.name).toBe('@smartgridone/auth-client');
     expect(shipped.exports['.'].types).toBe('./index.ts');
+    // The package's version is the API's: bump both together.
+    const specVersion = /^info:\n(?:  .*\n)*?  version: (\S+)$/m.exec(await readFile(join(ROOT, 'openapi.yaml'), 'utf8'))?.[1];
+    expect(shipped.version).toBe(specVersion);
   });
 
   it('type-checks in a strict NodeNext consumer project', async () => {
