@@ -210,19 +210,28 @@ export type TooManyResetMailAttemptsError = {
 export type NoPasswordInfoError = {
     statusCode: 500;
     error: 'Internal server error';
-    message: 'NO_PASSWORD_INFO';
+    /**
+     * `INTERNAL_SERVER_ERROR` is any unexpected failure (the database, say): the detail goes to the service log only.
+     */
+    message: 'NO_PASSWORD_INFO' | 'INTERNAL_SERVER_ERROR';
 };
 
 export type TotpCorruptError = {
     statusCode: 500;
     error: 'Internal server error';
-    message: 'TOTP_CORRUPT';
+    /**
+     * `INTERNAL_SERVER_ERROR` is any unexpected failure (the database, say): the detail goes to the service log only.
+     */
+    message: 'TOTP_CORRUPT' | 'INTERNAL_SERVER_ERROR';
 };
 
 export type UnableToFindMailTemplateError = {
     statusCode: 500;
     error: 'Internal server error';
-    message: 'UNABLE_TO_FIND_MAIL_TEMPLATE';
+    /**
+     * `INTERNAL_SERVER_ERROR` is any unexpected failure (the database, say): the detail goes to the service log only.
+     */
+    message: 'UNABLE_TO_FIND_MAIL_TEMPLATE' | 'INTERNAL_SERVER_ERROR';
 };
 
 /**

@@ -56,7 +56,8 @@ describe('operations endpoints', () => {
   });
 
   it('malformed JSON is a 400 in the error shape', async () => {
-    const response = await fetch(`${server.baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' });
+    // Straight to the service: a Prism proxy in front (VIA_PRISM_PROXY) answers unparsable JSON itself.
+    const response = await fetch(`${server.directUrl ?? server.baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":' });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body is not valid JSON' });
   });
