@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/db/embedded.js';
 import { createDb, migrateLatest } from '../../src/db/knex.js';
 import { databaseUrl } from './database.js';
+import { reportExercised } from './exercised-report.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -13,6 +14,8 @@ declare module 'vitest' {
     pgAdminUrl: string;
     /** A migrated database every test file clones. */
     pgTemplate: string;
+    /** Where test servers note the responses they sent (spec coverage). */
+    exercisedDir: string;
   }
 }
 
@@ -62,11 +65,18 @@ export default async function setup(project: TestProject) {
   await admin.query(`alter database ${template} allow_connections false`);
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplate', template);
+  const exercisedDir = await mkdtemp(join(tmpdir(), 'sg1-exercised-'));
+  project.provide('exercisedDir', exercisedDir);
 
   return async () => {
     await admin.query(`alter database ${template} allow_connections true`).catch(() => undefined);
     await admin.query(`drop database if exists ${template}`).catch(() => undefined);
     await admin.end();
     await embedded?.stop();
+    const { missing } = await reportExercised(exercisedDir);
+    await rm(exercisedDir, { recursive: true, force: true });
+    if (missing.length && process.env.REQUIRE_EVERY_STATUS === '1') {
+      throw new Error(`documented statuses no test produced: ${missing.join(', ')}`);
+    }
   };
 }

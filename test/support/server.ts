@@ -10,6 +10,7 @@ import { createTestClock, type TestClock } from './clock.js';
 import { testConfig } from './config.js';
 import { createTestDatabase } from './database.js';
 import { startPrism } from './prism.js';
+import { recordExercised } from './exercised.js';
 
 export interface TestServer {
   /** Where tests send requests: the app, or the Prism proxy in front of it (VIA_PRISM_PROXY=1). */
@@ -37,6 +38,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  recordExercised(server);
   const directUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const prism = VIA_PRISM_PROXY ? await startPrism('proxy', { upstream: directUrl }) : undefined;
   const baseUrl = prism?.url ?? directUrl;
