@@ -12,8 +12,8 @@ interface Exercised {
 /**
  * Which (operation, documented status) pairs of openapi.yaml the suite exercised, matched to
  * operations by openapi-backend's router. Printed after every run and written to
- * .data/exercised.json; with REQUIRE_EVERY_STATUS=1 (CI) a documented status that no test
- * produced fails the run.
+ * .data/exercised.json, which `npm test` (scripts/run-tests.mjs) reads: with
+ * REQUIRE_EVERY_STATUS=1 (CI) a documented status that no test produced fails the run.
  */
 export async function reportExercised(dir: string): Promise<{ missing: string[] }> {
   const definition = parse(await readFile(new URL('../../openapi.yaml', import.meta.url), 'utf8'));

@@ -73,10 +73,7 @@ export default async function setup(project: TestProject) {
     await admin.query(`drop database if exists ${template}`).catch(() => undefined);
     await admin.end();
     await embedded?.stop();
-    const { missing } = await reportExercised(exercisedDir);
+    await reportExercised(exercisedDir);
     await rm(exercisedDir, { recursive: true, force: true });
-    if (missing.length && process.env.REQUIRE_EVERY_STATUS === '1') {
-      throw new Error(`documented statuses no test produced: ${missing.join(', ')}`);
-    }
   };
 }
