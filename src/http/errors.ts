@@ -10,7 +10,6 @@ const REASON_PHRASES: Record<number, string> = {
   415: 'Unsupported Media Type',
   429: 'Too many requests',
   500: 'Internal server error',
-  501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 
@@ -45,12 +44,3 @@ export function defineErrors<const T extends Record<string, number>>(codes: T) {
 export function secondsUntil(untilMs: number, nowMs: number): number {
   return untilMs > nowMs ? Math.ceil((untilMs - nowMs) / 1000) : 0;
 }
-
-export const commonErrors = defineErrors({
-  NO_TOKEN_PROVIDED: 401,
-  INVALID_TOKEN: 401,
-  SUDO_TOKEN_REQUIRED: 401,
-  NOT_FOUND: 404,
-  NOT_IMPLEMENTED: 501,
-  INTERNAL_SERVER_ERROR: 500,
-});

@@ -1,7 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../deps.js';
 import { authenticate, TOKEN_POLICIES, type TokenPolicy } from '../tokens/authenticate.js';
-import { commonErrors } from './errors.js';
 import { handlers, type AnyHandler } from './registry.js';
 
 interface OperationSchema {
@@ -13,10 +12,6 @@ interface RouteMetadata {
   openApiRoute: string;
   method: string;
 }
-
-const notImplemented: AnyHandler = async () => {
-  throw commonErrors('NOT_IMPLEMENTED');
-};
 
 /** The operation's token policy is the name of its (single) security scheme; none for `security: []`. */
 export function tokenPolicyOf(schema: OperationSchema): TokenPolicy | undefined {
@@ -42,7 +37,10 @@ function writeReply(res: Response, reply: { status: number; body: unknown; conte
 export function operationResolver(deps: Deps) {
   return (_basePath: string, route: RouteMetadata, apiDoc: { paths: Record<string, Record<string, OperationSchema>> }): RequestHandler => {
     const schema = apiDoc.paths[route.openApiRoute]![route.method.toLowerCase()]!;
-    const handler = (schema.operationId && handlers[schema.operationId as keyof typeof handlers]) || notImplemented;
+    const handler: AnyHandler | undefined = handlers[schema.operationId as keyof typeof handlers];
+    // The type check guarantees a handler per generated operation; a spec edited without
+    // regenerating is the only way here.
+    if (!handler) throw new Error(`no handler for operation ${schema.operationId}: run npm run generate`);
     const policy = tokenPolicyOf(schema);
     return async (req: Request, res: Response) => {
       const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;

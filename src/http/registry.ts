@@ -13,10 +13,7 @@ export type OperationId = keyof typeof sdk;
 
 export type AnyHandler = (ctx: never) => Promise<unknown>;
 
-/**
- * operationId → handler. Operations not in this map answer 501 NOT_IMPLEMENTED until their
- * capability lands (test/operations.test.ts lists them); then this becomes a full Record.
- */
+/** operationId → handler: an operation of the spec without a handler fails the type check. */
 export const handlers = {
   ...opsHandlers,
   ...tokenHandlers,
@@ -26,4 +23,4 @@ export const handlers = {
   ...recoveryCodeHandlers,
   ...emailOtpHandlers,
   ...emailTransferHandlers,
-} satisfies Partial<Record<OperationId, AnyHandler>>;
+} satisfies Record<OperationId, AnyHandler>;
