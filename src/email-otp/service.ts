@@ -7,7 +7,7 @@ import type { CodePurpose } from '../one-time-codes/constants.js';
 import { deleteCode } from '../one-time-codes/queries.js';
 import { claimMailSlot, mailSlotWait } from '../one-time-codes/throttle.js';
 import { issueSessionTokens } from '../tokens/service.js';
-import { afterMethodRemoved, recoveryCodesForNewMethod } from '../two-factor/methods.js';
+import { afterMethodRemoved, lockForMethodRemoval, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { normalizeEmail } from '../users/email.js';
 import { emailOtpErrors } from './errors.js';
 import { activateEmailOtp, deleteEmailOtpFactor, findEmailOtpFactor, lockEmailOtpFactor, upsertPendingEmail, type EmailOtpFactor } from './queries.js';
@@ -116,6 +116,7 @@ export async function newEmailOtpWaitDuration(deps: Deps, userId: string): Promi
 /** DELETE /user/2fa/email-otp: the factor, any pending setup and its codes go; the last method takes 2FA with it. */
 export async function removeEmailOtp(deps: Deps, userId: string): Promise<void> {
   await withTx(deps.db, async (trx) => {
+    await lockForMethodRemoval(trx, userId);
     const factor = await lockEmailOtpFactor(trx, userId);
     if (!factor?.completedAt) throw emailOtpErrors('EMAIL_OTP_ALREADY_INACTIVE');
     await deleteEmailOtpFactor(trx, userId);

@@ -3,10 +3,9 @@ import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
-import { lockGuessCounter } from '../backoff/queries.js';
 import { issueSessionTokens } from '../tokens/service.js';
 import { tokenErrors } from '../tokens/errors.js';
-import { afterMethodRemoved, recoveryCodesForNewMethod } from '../two-factor/methods.js';
+import { afterMethodRemoved, lockForMethodRemoval, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { findUserById } from '../users/queries.js';
 import { totpErrors } from './errors.js';
 import { generateTotpSecret, matchTotpStep, otpauthUrl, UnusableTotpSecretError } from './otp.js';
@@ -95,19 +94,10 @@ export async function totpWaitSeconds(deps: TotpDeps, userId: string): Promise<n
   return guessWaitSeconds(deps.db, deps.clock, userId, 'totp');
 }
 
-/**
- * Locks the second-factor guess counters first, in the order guardGuess takes them (one at a
- * time, counter before factor rows): removal then never waits on a guess that waits on it.
- */
-async function lockSecondFactorCounters(trx: Tx, userId: string): Promise<void> {
-  await lockGuessCounter(trx, userId, 'totp');
-  await lockGuessCounter(trx, userId, 'recovery_code');
-}
-
 /** Turns TOTP off; the last method off takes the recovery codes with it (first-method rule). */
 export async function removeTotp(deps: TotpDeps, userId: string): Promise<void> {
   await withTx(deps.db, async (trx) => {
-    await lockSecondFactorCounters(trx, userId);
+    await lockForMethodRemoval(trx, userId);
     if (!(await deactivateTotp(trx, userId))) throw totpErrors('TOTP_ALREADY_INACTIVE');
     await afterMethodRemoved(trx, userId);
   });

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
-import { resetGuessCounter } from '../backoff/queries.js';
+import { lockGuessCounter, resetGuessCounter } from '../backoff/queries.js';
 import { deleteRecoveryCodes, replaceRecoveryCodes } from '../recovery-codes/codes.js';
 import { hasTwoFactorEnabled } from './queries.js';
 
@@ -11,9 +11,8 @@ import { hasTwoFactorEnabled } from './queries.js';
  */
 export async function recoveryCodesForNewMethod(trx: Tx, deps: Pick<Deps, 'config' | 'clock'>, userId: string): Promise<string[]> {
   // Two methods enabled at the same moment must not both see "2FA off": the user row is the
-  // lock that orders them (taken last by every enabling transaction, so no lock cycle; NO KEY
-  // UPDATE so inserts that merely reference the user, such as new refresh tokens, are not blocked).
-  await trx('users').where({ id: userId }).forNoKeyUpdate().first('id');
+  // lock that orders them (taken last by every enabling and removing transaction: no lock cycle).
+  await lockUserForMethodChange(trx, userId);
   if (await hasTwoFactorEnabled(trx, userId)) return [];
   return replaceRecoveryCodes(trx, deps, userId);
 }
@@ -23,10 +22,28 @@ export async function recoveryCodesForNewMethod(trx: Tx, deps: Pick<Deps, 'confi
  * 2FA off, which deletes the recovery codes and clears the second-factor guess counters.
  */
 export async function afterMethodRemoved(trx: Tx, userId: string): Promise<void> {
+  // The same user-row lock the enabling side takes before its check: a method enabled or removed
+  // at the same moment is seen, so 2FA never ends up off with codes kept, or on without codes.
+  await lockUserForMethodChange(trx, userId);
   if (await hasTwoFactorEnabled(trx, userId)) return;
   // Counters before codes: a recovery-code guess locks its counter and then a code row, so taking
   // them in the same order here cannot deadlock with one.
   await resetGuessCounter(trx, userId, 'totp');
   await resetGuessCounter(trx, userId, 'recovery_code');
   await deleteRecoveryCodes(trx, userId);
+}
+
+/** NO KEY UPDATE: orders method changes without blocking inserts that merely reference the user. */
+async function lockUserForMethodChange(trx: Tx, userId: string): Promise<void> {
+  await trx('users').where({ id: userId }).forNoKeyUpdate().first('id');
+}
+
+/**
+ * First step of every method removal: lock the second-factor guess counters, in the order a
+ * guess takes them (counter before factor and code rows). A removal then never waits on a guess
+ * or an enable that waits on it, and two removals queue up.
+ */
+export async function lockForMethodRemoval(trx: Tx, userId: string): Promise<void> {
+  await lockGuessCounter(trx, userId, 'totp');
+  await lockGuessCounter(trx, userId, 'recovery_code');
 }
