@@ -20,7 +20,7 @@ const initiateEmailOtpAuthentication: Handler<InitiateEmailOtpAuthenticationData
 };
 
 const verifyEmailOtpAuthentication: Handler<VerifyEmailOtpAuthenticationData, VerifyEmailOtpAuthenticationResponses> = async ({ body, auth, deps }) =>
-  ok(await emailOtp.verifyEmailOtpAuthentication(deps, auth.userId, body.otp));
+  ok(await emailOtp.verifyEmailOtpAuthentication(deps, auth, body.otp));
 
 const newEmailOtpWaitDuration: Handler<NewEmailOtpWaitDurationData, NewEmailOtpWaitDurationResponses> = async ({ auth, deps }) =>
   ok({ duration: await emailOtp.newEmailOtpWaitDuration(deps, auth.userId) });

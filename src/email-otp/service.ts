@@ -6,7 +6,7 @@ import { checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
 import type { CodePurpose } from '../one-time-codes/constants.js';
 import { deleteCode } from '../one-time-codes/queries.js';
 import { claimMailSlot, mailSlotWait } from '../one-time-codes/throttle.js';
-import { issueSessionTokens } from '../tokens/service.js';
+import { issueSessionTokens, type Caller } from '../tokens/service.js';
 import { afterMethodRemoved, lockForMethodRemoval, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { normalizeEmail } from '../users/email.js';
 import { emailOtpErrors } from './errors.js';
@@ -94,14 +94,15 @@ export async function initiateEmailOtpAuthentication(deps: Deps, userId: string,
 }
 
 /** POST /user/2fa/email-otp/authenticate: a challenge code earns a new session, in the transaction that uses the code up. */
-export async function verifyEmailOtpAuthentication(deps: Deps, userId: string, otp: string) {
+export async function verifyEmailOtpAuthentication(deps: Deps, caller: Caller, otp: string) {
+  const { userId } = caller;
   const tokens = await withTx(deps.db, async (trx) => {
     const factor = await findEmailOtpFactor(trx, userId);
     // Contract: set up but not enabled → EMAIL_OTP_INACTIVE; this operation has no other 409, so never set up answers the same.
     if (!factor?.completedAt) throw emailOtpErrors('EMAIL_OTP_INACTIVE');
     const check = await checkCode(trx, deps, { userId, purpose: 'email_otp_challenge', code: otp, consume: true });
     if (!check.valid) return undefined;
-    return issueSessionTokens(trx, deps, userId);
+    return issueSessionTokens(trx, deps, caller);
   });
   if (!tokens) throw emailOtpErrors('OTP_INVALID_EXPIRED');
   return tokens;

@@ -6,7 +6,7 @@ import { ok, type Handler } from '../http/handler.js';
 import * as recovery from './service.js';
 
 const verifyRecoveryCodes: Handler<VerifyRecoveryCodesData, VerifyRecoveryCodesResponses> = async ({ auth, body, deps }) =>
-  ok(await recovery.authenticateRecoveryCode(deps, auth.userId, body.recoveryCode));
+  ok(await recovery.authenticateRecoveryCode(deps, auth, body.recoveryCode));
 
 const resetRecoveryCodes: Handler<ResetRecoveryCodesData, ResetRecoveryCodesResponses> = async ({ auth, deps }) =>
   ok({ recoveryCodes: await recovery.resetRecoveryCodes(deps, auth.userId) });

@@ -2,7 +2,7 @@ import type { Deps } from '../deps.js';
 import { withTx } from '../db/tx.js';
 import { safeEqual } from '../crypto/hash.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
-import { issueSessionTokens } from '../tokens/service.js';
+import { issueSessionTokens, type Caller } from '../tokens/service.js';
 import { hasTwoFactorEnabled } from '../two-factor/queries.js';
 import { hashRecoveryCode, replaceRecoveryCodes } from './codes.js';
 import { recoveryCodeErrors } from './errors.js';
@@ -24,7 +24,8 @@ export function normalizeRecoveryCode(input: string): string {
  * Uses one recovery code: compared in constant time against every unused code (no early exit),
  * then consumed by a guarded UPDATE, and the three tokens are issued in the same transaction.
  */
-export async function authenticateRecoveryCode(deps: RecoveryDeps, userId: string, input: string) {
+export async function authenticateRecoveryCode(deps: RecoveryDeps, caller: Caller, input: string) {
+  const { userId } = caller;
   if ((await summarizeRecoveryCodes(deps.db, userId)).total === 0) throw recoveryCodeErrors('RECOVERY_CODES_UNINITIALIZED');
   const code = normalizeRecoveryCode(input);
   const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'recovery_code', tooMany: tooManyChecks }, async (trx) => {
@@ -33,7 +34,7 @@ export async function authenticateRecoveryCode(deps: RecoveryDeps, userId: strin
       if (safeEqual(hashRecoveryCode(deps, stored.salt, code), stored.codeHash)) matchId ??= stored.id;
     }
     if (!matchId || !(await consumeRecoveryCode(trx, matchId, new Date(deps.clock.now())))) return undefined;
-    return issueSessionTokens(trx, deps, userId);
+    return issueSessionTokens(trx, deps, caller);
   });
   if (!tokens) throw recoveryCodeErrors('RECOVERY_CODE_INVALID');
   return tokens;

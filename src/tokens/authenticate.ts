@@ -21,6 +21,8 @@ export type TokenPolicy = (typeof TOKEN_POLICIES)[number];
 export interface AuthContext {
   userId: string;
   kind: TokenKind;
+  /** The user's password change time (ms) the token was checked against: sessions issued for this caller carry it. */
+  passwordChangedAt: number;
   /** Set for refresh tokens: the hash that identifies the presented token. */
   refreshTokenHash?: Buffer;
 }
@@ -47,7 +49,7 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, po
     const refreshTokenHash = hashRefreshToken(token);
     const live = await findLiveRefreshToken(deps.db, refreshTokenHash, new Date(deps.clock.now()));
     if (!live) throw tokenErrors('INVALID_TOKEN');
-    return { userId: live.userId, kind: 'refresh', refreshTokenHash };
+    return { userId: live.userId, kind: 'refresh', refreshTokenHash, passwordChangedAt: live.passwordChangedAt };
   }
 
   const claims = await verifyJwt(deps.keys, deps.clock, token);
@@ -60,5 +62,5 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, po
     if (policy === 'sudoToken') throw tokenErrors('SUDO_TOKEN_REQUIRED');
     if (policy === 'sudoOrAccessWithout2fa' && (await hasTwoFactorEnabled(deps.db, claims.userId))) throw tokenErrors('SUDO_TOKEN_REQUIRED');
   }
-  return { userId: claims.userId, kind: claims.kind };
+  return { userId: claims.userId, kind: claims.kind, passwordChangedAt: claims.passwordChangedAt };
 }

@@ -9,7 +9,7 @@ import * as tokens from './service.js';
 const login: PublicHandler<LoginData, LoginResponses> = async ({ body, deps }) => okText(await tokens.login(deps, body.username, body.password));
 
 const getAccessToken: Handler<GetAccessTokenData, GetAccessTokenResponses> = async ({ auth, deps }) =>
-  okText(await tokens.issueJwt(deps.db, deps, auth.userId, 'access'));
+  okText(await tokens.issueJwt(deps, auth, 'access'));
 
 const getRefreshToken: Handler<GetRefreshTokenData, GetRefreshTokenResponses> = async ({ auth, deps }) =>
   okText(await tokens.rotateRefreshToken(deps, auth.refreshTokenHash!));

@@ -14,31 +14,49 @@ import { loginErrors, tokenErrors } from './errors.js';
 
 type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys'>;
 
+/** Who asks for tokens: the user and the password change time their token was checked against. */
+export interface Caller {
+  userId: string;
+  passwordChangedAt: number;
+}
+
 export function hashRefreshToken(token: string): Buffer {
   return sha256(token);
 }
 
-export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock'>, userId: string): Promise<string> {
+/** A new login for the caller, bound to the password the caller's check saw (see findLiveRefreshToken). */
+export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock'>, caller: Caller): Promise<string> {
   const token = randomToken();
   const now = deps.clock.now();
-  await insertRefreshToken(db, { userId, tokenHash: hashRefreshToken(token), now: new Date(now), expiresAt: new Date(now + REFRESH_TOKEN_TTL_MS) });
+  await insertRefreshToken(db, {
+    userId: caller.userId,
+    tokenHash: hashRefreshToken(token),
+    passwordChangedAt: caller.passwordChangedAt,
+    now: new Date(now),
+    expiresAt: new Date(now + REFRESH_TOKEN_TTL_MS),
+  });
   return token;
 }
 
-export async function issueJwt(db: Db | Tx, deps: TokenDeps, userId: string, kind: JwtKind): Promise<string> {
-  const user = await findUserById(db, userId);
-  if (!user) throw tokenErrors('INVALID_TOKEN');
-  return signJwt(deps.keys, deps.clock, { userId, kind, passwordChangedAt: user.passwordChangedAt.getTime() });
+/** A JWT for a caller whose token was just checked: it carries the password change time of that check. */
+export function issueJwt(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): Promise<string> {
+  return signJwt(deps.keys, deps.clock, { userId: caller.userId, kind, passwordChangedAt: caller.passwordChangedAt });
 }
 
-/** What every passed second factor earns: a new login (refresh), an access token and a sudo token. */
-export async function issueSessionTokens(db: Db | Tx, deps: TokenDeps, userId: string) {
-  const user = await findUserById(db, userId);
-  if (!user) throw tokenErrors('INVALID_TOKEN');
-  const claims = { userId, passwordChangedAt: user.passwordChangedAt.getTime() };
+/**
+ * What every passed second factor earns: a new login (refresh), an access token and a sudo token.
+ * The user row is read FOR SHARE and must still carry the caller's password change time: a
+ * password change committing meanwhile either waits for this transaction (and then revokes the
+ * new refresh token) or has already voided the caller's token (401 INVALID_TOKEN).
+ */
+export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Caller) {
+  const { userId } = caller;
+  const row = await trx('users').where({ id: userId }).forShare().first('password_changed_at');
+  if (!row || row.password_changed_at.getTime() !== caller.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+  const claims = { userId, passwordChangedAt: caller.passwordChangedAt };
   return {
     accessToken: await signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }),
-    refreshToken: await issueRefreshToken(db, deps, userId),
+    refreshToken: await issueRefreshToken(trx, deps, caller),
     sudoToken: await signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }),
   };
 }
@@ -70,7 +88,7 @@ export async function login(deps: TokenDeps, username: string, password: string)
     const partialToken = await signJwt(deps.keys, deps.clock, { userId: user.id, kind: 'partial', passwordChangedAt: user.passwordChangedAt.getTime() });
     throw loginErrors('2FA_REQUIRED', { partialToken, methods });
   }
-  return issueRefreshToken(deps.db, deps, user.id);
+  return issueRefreshToken(deps.db, deps, { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() });
 }
 
 /** Single use: of two concurrent rotations of one token, one gets a new token and one gets 401. */
@@ -78,7 +96,7 @@ export async function rotateRefreshToken(deps: TokenDeps, refreshTokenHash: Buff
   return withTx(deps.db, async (trx) => {
     const revoked = await revokeRefreshToken(trx, refreshTokenHash, new Date(deps.clock.now()));
     if (!revoked) throw tokenErrors('INVALID_TOKEN');
-    return issueRefreshToken(trx, deps, revoked.userId);
+    return issueRefreshToken(trx, deps, revoked);
   });
 }
 

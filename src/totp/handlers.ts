@@ -10,7 +10,7 @@ const initiateTotp: Handler<InitiateTotpData, InitiateTotpResponses> = async ({ 
 const completeTotp: Handler<CompleteTotpData, CompleteTotpResponses> = async ({ auth, body, deps }) =>
   ok({ recoveryCodes: await totp.enableTotp(deps, auth.userId, body.totp) });
 
-const verifyTotp: Handler<VerifyTotpData, VerifyTotpResponses> = async ({ auth, body, deps }) => ok(await totp.authenticateTotp(deps, auth.userId, body.totp));
+const verifyTotp: Handler<VerifyTotpData, VerifyTotpResponses> = async ({ auth, body, deps }) => ok(await totp.authenticateTotp(deps, auth, body.totp));
 
 const totpGuessWaitDuration: Handler<TotpGuessWaitDurationData, TotpGuessWaitDurationResponses> = async ({ auth, deps }) =>
   ok({ duration: await totp.totpWaitSeconds(deps, auth.userId) });

@@ -3,7 +3,7 @@ import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
-import { issueSessionTokens } from '../tokens/service.js';
+import { issueSessionTokens, type Caller } from '../tokens/service.js';
 import { tokenErrors } from '../tokens/errors.js';
 import { afterMethodRemoved, lockForMethodRemoval, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { findUserById } from '../users/queries.js';
@@ -72,7 +72,8 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
 }
 
 /** Login second factor or step-up: a right, unused code earns access, refresh and sudo tokens. */
-export async function authenticateTotp(deps: TotpDeps, userId: string, code: string) {
+export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: string) {
+  const { userId } = caller;
   if (!(await findTotpFactor(deps.db, userId))?.completedAt) throw totpErrors('TOTP_UNINITIALIZED');
   const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks }, async (trx) => {
     const factor = await findTotpFactor(trx, userId);
@@ -81,7 +82,7 @@ export async function authenticateTotp(deps: TotpDeps, userId: string, code: str
     const step = await matchStep(deps, userId, secret, code, 'active');
     // 0 rows from the guarded UPDATE = this step (or a later one) was already accepted: a replay.
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
-    return issueSessionTokens(trx, deps, userId);
+    return issueSessionTokens(trx, deps, caller);
   });
   if (!tokens) throw totpErrors('TOTP_INVALID');
   return tokens;

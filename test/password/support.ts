@@ -1,8 +1,7 @@
 import type { ParsedMail } from 'mailparser';
-import { issueJwt } from '../../src/tokens/service.js';
 import * as sdk from '../../generated/sdk.gen.js';
 import { codeFrom } from '../support/smtp.js';
-import type { MailTestServer } from '../support/server-with-smtp.js';
+import { mintToken, type MailTestServer } from '../support/server-with-smtp.js';
 import type { TestServer } from '../support/server.js';
 
 // The mail-enabled test server and the code reader are the shared ones.
@@ -34,7 +33,7 @@ export async function loginTokens(server: TestServer, email: string, password: s
 
 /** A sudo token as a passed second factor would give (the 2FA endpoints belong to other issues). */
 export function sudoToken(server: TestServer, userId: string): Promise<string> {
-  return issueJwt(server.deps.db, server.deps, userId, 'sudo');
+  return mintToken(server, userId, 'sudo');
 }
 
 /** Turns 2FA on for a user the way the TOTP issue stores it: an active factor and one unused recovery code. */

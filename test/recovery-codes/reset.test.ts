@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
-import { issueJwt } from '../../src/tokens/service.js';
+import { mintToken } from '../support/server-with-smtp.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { loginPartial, loginTokens, sudoViaTotp, userWithTotp } from '../support/two-factor.js';
 
@@ -36,7 +36,7 @@ describe('POST /user/2fa/recovery-code/reset', () => {
     await server.deps.db('totp_factors').insert({ user_id: user.id, pending_secret_enc: 'k1.pending', pending_created_at: new Date(server.clock.now()) });
     await loginTokens(server, user); // a pending setup is not 2FA: login still gives a refresh token
     // Without 2FA no second factor can hand out a sudo token; sign one as the service would.
-    const sudoToken = await issueJwt(server.deps.db, server.deps, user.id, 'sudo');
+    const sudoToken = await mintToken(server, user.id, 'sudo');
     const result = await reset(sudoToken);
     expect(result.response.status).toBe(409);
     expect(result.error).toEqual({ statusCode: 409, error: 'Conflict', message: '2FA_IS_DISABLED' });

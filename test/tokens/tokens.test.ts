@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import * as sdk from '../../generated/sdk.gen.js';
 import { signJwt } from '../../src/tokens/jwt.js';
+import { issueSessionTokens } from '../../src/tokens/service.js';
+import { withTx } from '../../src/db/tx.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -164,8 +166,11 @@ describe('access tokens', () => {
     server.clock.advance(1);
     await server.deps.db('users').where({ id: user.id }).update({ password_changed_at: new Date(server.clock.now()) });
     expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(accessToken) })).error).toMatchObject({ message: 'INVALID_TOKEN' });
-    // A token issued after the change, even within the same second, works.
-    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(await accessTokenFor(refreshToken)) })).response.status).toBe(200);
+    // The refresh token was issued under the old password: it is dead too.
+    expect((await sdk.getAccessToken({ client: server.client, headers: bearer(refreshToken) })).error).toMatchObject({ message: 'INVALID_TOKEN' });
+    // A login after the change, even within the same second, gets tokens that work.
+    const { data: fresh } = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
+    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(await accessTokenFor(fresh as string)) })).response.status).toBe(200);
   });
 });
 
@@ -173,3 +178,24 @@ async function passwordChangedAt(userId: string): Promise<number> {
   const row = await server.deps.db('users').where({ id: userId }).first('password_changed_at');
   return row.password_changed_at.getTime();
 }
+
+describe('password changes and sessions issued around them', () => {
+  it('a refresh token issued under an earlier password is dead even if its revocation missed it', async () => {
+    const { user, refreshToken } = await loggedIn();
+    server.clock.advance(1);
+    // Only the change time moves, as if the revocation had missed this token.
+    await server.deps.db('users').where({ id: user.id }).update({ password_changed_at: new Date(server.clock.now()) });
+    const { response, error } = await sdk.getAccessToken({ client: server.client, headers: bearer(refreshToken) });
+    expect(response.status).toBe(401);
+    expect(error).toMatchObject({ message: 'INVALID_TOKEN' });
+  });
+
+  it('a second factor passed by a caller whose token predates a password change earns no session', async () => {
+    const user = await server.createUser();
+    const stale = { userId: user.id, passwordChangedAt: (await passwordChangedAt(user.id)) - 1 };
+    await expect(withTx(server.deps.db, (trx) => issueSessionTokens(trx, server.deps, stale))).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    const current = { userId: user.id, passwordChangedAt: await passwordChangedAt(user.id) };
+    const tokens = await withTx(server.deps.db, (trx) => issueSessionTokens(trx, server.deps, current));
+    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(tokens.accessToken) })).data).toEqual({ userId: user.id });
+  });
+});

@@ -6,6 +6,9 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('user_id').notNullable().references('users.id').onDelete('CASCADE').index();
     // SHA-256 of the 256-bit random token: the token itself is never stored.
     t.binary('token_hash').notNullable().unique();
+    // The user's password_changed_at when issued: the token is live only while it still matches,
+    // so a login racing a password change cannot outlive it (no clock comparison involved).
+    t.timestamp('password_changed_at', { useTz: true }).notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('expires_at', { useTz: true }).notNullable();
     t.timestamp('revoked_at', { useTz: true });
