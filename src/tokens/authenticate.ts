@@ -36,9 +36,10 @@ const ACCEPTED_JWT_KINDS: Record<Exclude<TokenPolicy, 'refreshToken'>, readonly 
 
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header || !header.trim()) return undefined;
-  const match = /^Bearer[ \t]*(.*)$/i.exec(header.trim());
+  // "Bearer" alone is an empty bearer; "Bearer<token>" without a separator is not a bearer header.
+  const match = /^Bearer(?:[ \t]+(.*))?$/i.exec(header.trim());
   if (!match) throw tokenErrors('INVALID_TOKEN');
-  return match[1]!.trim() || undefined;
+  return match[1]?.trim() || undefined;
 }
 
 export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, policy: TokenPolicy, authorization: string | undefined): Promise<AuthContext> {

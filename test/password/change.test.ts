@@ -92,6 +92,19 @@ describe('PUT /user/password/old-password', () => {
     expect((await change(accessToken, user.password, 'Short1')).response.status).toBe(400);
   });
 
+  it('counts characters, not UTF-16 units, and takes any script\'s letters for the rule', async () => {
+    // 203 characters (emoji are one character each, two UTF-16 units): within 8–256.
+    const user = await server.createUser();
+    const emoji = `Aa1${'😀'.repeat(200)}`;
+    const first = await change((await loginTokens(server, user.email, user.password)).accessToken, user.password, emoji);
+    expect(first.response.status).toBe(200);
+    // Lower- and upper-case letters outside A–Z are letters of their case.
+    const umlauts = 'ÄÖÜäöü-2024';
+    const second = await change((await loginTokens(server, user.email, emoji)).accessToken, emoji, umlauts);
+    expect(second.response.status).toBe(200);
+    expect((await login(user.email, umlauts)).response.status).toBe(200);
+  });
+
   it('answers 500 NO_PASSWORD_INFO when the account has no password, without counting a guess', async () => {
     const user = await server.createUser();
     const token = await sudoToken(server, user.id);

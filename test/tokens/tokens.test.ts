@@ -105,6 +105,18 @@ describe('token errors', () => {
     });
   }
 
+  it('a token glued to "Bearer" without a space is malformed: INVALID_TOKEN', async () => {
+    const { refreshToken } = await loggedIn();
+    const accessToken = await accessTokenFor(refreshToken);
+    const glued = await sdk.validateAccessToken({ client: server.client, headers: { Authorization: `Bearer${accessToken}` } });
+    expect(glued.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+    const gluedRefresh = await sdk.validateRefreshToken({ client: server.client, headers: { Authorization: `Bearer${refreshToken}` } });
+    expect(gluedRefresh.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+    // The scheme name is case-insensitive, and "Bearer" alone is an empty bearer.
+    expect((await sdk.validateAccessToken({ client: server.client, headers: { Authorization: `bearer ${accessToken}` } })).response.status).toBe(200);
+    expect((await sdk.validateAccessToken({ client: server.client, headers: { Authorization: 'Bearer' } })).error).toMatchObject({ message: 'NO_TOKEN_PROVIDED' });
+  });
+
   it('an access token is not a refresh token, and a refresh token is not an access token', async () => {
     const { refreshToken } = await loggedIn();
     const accessToken = await accessTokenFor(refreshToken);
