@@ -6,22 +6,48 @@ export interface GuessCounter {
   lastFailureAt: Date | null;
 }
 
-/** Locks (creating if needed) the account's counter for this factor until the transaction ends. */
-export async function lockGuessCounter(trx: Tx, userId: string, factor: GuessFactor): Promise<GuessCounter> {
-  await trx('guess_counters').insert({ user_id: userId, factor }).onConflict(['user_id', 'factor']).ignore();
-  const row = await trx('guess_counters').where({ user_id: userId, factor }).forUpdate().first('failures', 'last_failure_at');
-  return { failures: row.failures, lastFailureAt: row.last_failure_at };
+/**
+ * Whose guesses a counter counts: an account's factor, or a login name with no account (so that
+ * unknown names get the same backoff, and the same 429s, as real ones).
+ */
+export type CounterKey = { userId: string; factor: GuessFactor } | { unknownLogin: string };
+
+function counterRow(key: CounterKey) {
+  return 'userId' in key
+    ? { table: 'guess_counters', where: { user_id: key.userId, factor: key.factor }, conflict: ['user_id', 'factor'] }
+    : { table: 'unknown_login_counters', where: { key: key.unknownLogin }, conflict: ['key'] };
 }
 
-export async function findGuessCounter(db: Db | Tx, userId: string, factor: GuessFactor): Promise<GuessCounter> {
-  const row = await db('guess_counters').where({ user_id: userId, factor }).first('failures', 'last_failure_at');
-  return row ? { failures: row.failures, lastFailureAt: row.last_failure_at } : { failures: 0, lastFailureAt: null };
+const toCounter = (row: { failures: number; last_failure_at: Date | null } | undefined): GuessCounter =>
+  row ? { failures: row.failures, lastFailureAt: row.last_failure_at } : { failures: 0, lastFailureAt: null };
+
+/** Locks (creating if needed) the counter until the transaction ends. */
+export async function lockCounter(trx: Tx, key: CounterKey): Promise<GuessCounter> {
+  const { table, where, conflict } = counterRow(key);
+  await trx(table).insert(where).onConflict(conflict).ignore();
+  return toCounter(await trx(table).where(where).forUpdate().first('failures', 'last_failure_at'));
 }
 
-export async function recordFailedGuess(trx: Tx, userId: string, factor: GuessFactor, now: Date): Promise<void> {
-  await trx('guess_counters').where({ user_id: userId, factor }).update({ failures: trx.raw('failures + 1'), last_failure_at: now });
+export async function findCounter(db: Db | Tx, key: CounterKey): Promise<GuessCounter> {
+  const { table, where } = counterRow(key);
+  return toCounter(await db(table).where(where).first('failures', 'last_failure_at'));
 }
 
-export async function resetGuessCounter(db: Db | Tx, userId: string, factor: GuessFactor): Promise<void> {
-  await db('guess_counters').where({ user_id: userId, factor }).update({ failures: 0, last_failure_at: null });
+export async function recordFailure(trx: Tx, key: CounterKey, now: Date): Promise<void> {
+  const { table, where } = counterRow(key);
+  await trx(table).where(where).update({ failures: trx.raw('failures + 1'), last_failure_at: now });
+}
+
+export async function resetCounter(db: Db | Tx, key: CounterKey): Promise<void> {
+  const { table, where } = counterRow(key);
+  await db(table).where(where).update({ failures: 0, last_failure_at: null });
+}
+
+/** The account's counter for one factor, locked until the transaction ends. */
+export function lockGuessCounter(trx: Tx, userId: string, factor: GuessFactor): Promise<GuessCounter> {
+  return lockCounter(trx, { userId, factor });
+}
+
+export function resetGuessCounter(db: Db | Tx, userId: string, factor: GuessFactor): Promise<void> {
+  return resetCounter(db, { userId, factor });
 }

@@ -2,17 +2,18 @@ import type { Deps } from '../deps.js';
 import type { Db, Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { randomToken } from '../crypto/random.js';
-import { sha256 } from '../crypto/hash.js';
+import { hmacSha256, sha256 } from '../crypto/hash.js';
 import { burnPasswordCheck, verifyPassword } from '../crypto/password.js';
 import { guardGuess } from '../backoff/guard.js';
-import { findUserByEmail, findUserById } from '../users/queries.js';
+import { normalizeEmail } from '../users/email.js';
+import { findUserByEmail } from '../users/queries.js';
 import { findActiveMethods } from '../two-factor/queries.js';
 import { REFRESH_TOKEN_TTL_MS, type JwtKind } from './constants.js';
 import { signJwt } from './jwt.js';
 import { insertRefreshToken, revokeRefreshToken } from './queries.js';
 import { loginErrors, tokenErrors } from './errors.js';
 
-type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys'>;
+type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys' | 'config'>;
 
 /** Who asks for tokens: the user and the password change time their token was checked against. */
 export interface Caller {
@@ -61,21 +62,32 @@ export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Calle
   };
 }
 
+/** The counter key of a login name with no account: an HMAC, so the table holds no addresses. */
+function unknownLoginKey(deps: Pick<Deps, 'config'>, username: string): string {
+  return hmacSha256(deps.config.codeHashKey, 'unknown-login', normalizeEmail(username)).toString('base64url');
+}
+
 /**
  * Password login. Unknown accounts cost one argon2 verification too, and answer exactly like a
  * wrong password. With 2FA on, a partial token is handed out instead of a refresh token.
  */
 export async function login(deps: TokenDeps, username: string, password: string): Promise<string> {
   const user = await findUserByEmail(deps.db, username);
+  const tooMany = (retryAfter: number) => loginErrors('TOO_MANY_FAILED_PASSWORD_CHECKS', { retryAfter });
   if (!user) {
-    await burnPasswordCheck(password);
+    // The same transaction shape as a wrong password (counter lock, backoff, one argon2id
+    // verification, failure recorded), so neither the answer nor its timing tells.
+    await guardGuess(deps.db, deps.clock, { unknownLogin: unknownLoginKey(deps, username), tooMany }, async () => {
+      await burnPasswordCheck(password);
+      return undefined;
+    });
     throw loginErrors('PASSWORD_INCORRECT');
   }
   const passwordHash = user.passwordHash;
   const passed = await guardGuess(
     deps.db,
     deps.clock,
-    { userId: user.id, factor: 'password', tooMany: (retryAfter) => loginErrors('TOO_MANY_FAILED_PASSWORD_CHECKS', { retryAfter }) },
+    { userId: user.id, factor: 'password', tooMany },
     async () => {
       if (passwordHash === null) throw loginErrors('NO_PASSWORD_INFO');
       return (await verifyPassword(passwordHash, password)) || undefined;

@@ -56,3 +56,23 @@ describe('password backoff (per account)', () => {
     expect((await attempt(other.email, other.password)).response.status).toBe(200);
   });
 });
+
+describe('unknown login names', () => {
+  it('get the same backoff and the same 429 as an account, so the answers do not tell them apart', async () => {
+    const user = await server.createUser();
+    const known: unknown[] = [];
+    const unknown: unknown[] = [];
+    for (let i = 0; i < 5; i++) {
+      const a = await attempt(user.email, 'Wrong-pass-1');
+      const b = await attempt('no-such-user@example.com', 'Wrong-pass-1');
+      known.push([a.response.status, a.error, a.response.headers.get('retry-after')]);
+      unknown.push([b.response.status, b.error, b.response.headers.get('retry-after')]);
+    }
+    expect(unknown).toEqual(known);
+    expect(known.map((k) => (k as unknown[])[0])).toEqual([401, 401, 401, 429, 429]);
+    // Names are counted case-insensitively, like accounts, and stored only as HMACs.
+    expect((await attempt('No-Such-User@Example.com', 'Wrong-pass-1')).response.status).toBe(429);
+    const rows = await server.deps.db('unknown_login_counters').select('key');
+    expect(rows.some((r) => r.key.includes('no-such-user'))).toBe(false);
+  });
+});
