@@ -2,7 +2,8 @@ import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { hmacSha256, safeEqual } from '../crypto/hash.js';
 import { numericCode } from '../crypto/random.js';
-import { CODE_LENGTH, CODE_TTL_MS, MAX_FAILED_ATTEMPTS, type CodePurpose } from './constants.js';
+import { lockCounter, recordFailure, resetCounter } from '../backoff/queries.js';
+import { CODE_LENGTH, CODE_TTL_MS, FAILURE_WINDOW_MS, MAX_FAILED_ATTEMPTS, MAX_FAILURES_PER_DAY, type CodePurpose } from './constants.js';
 import { countFailedAttempt, deleteCode, lockCode, upsertCode } from './queries.js';
 
 type CodeDeps = Pick<Deps, 'config' | 'clock'>;
@@ -53,14 +54,24 @@ export async function checkCode(
   deps: CodeDeps,
   input: { userId: string; purpose: CodePurpose; code: string; consume: boolean },
 ): Promise<CodeCheck> {
+  const now = deps.clock.now();
+  // Counter before code row: the order every code check takes its locks in.
+  const counterKey = { userId: input.userId, factor: `code:${input.purpose}` as const };
+  const counter = await lockCounter(trx, counterKey);
+  const windowOpen = counter.lastFailureAt !== null && now - counter.lastFailureAt.getTime() < FAILURE_WINDOW_MS;
+  if (windowOpen && counter.failures >= MAX_FAILURES_PER_DAY) return { valid: false };
+
   const stored = await lockCode(trx, input.userId, input.purpose);
-  if (!stored || stored.expiresAt.getTime() <= deps.clock.now() || stored.failedAttempts >= MAX_FAILED_ATTEMPTS) {
+  if (!stored || stored.expiresAt.getTime() <= now || stored.failedAttempts >= MAX_FAILED_ATTEMPTS) {
     return { valid: false };
   }
   if (!safeEqual(stored.codeHash, hashCode(deps, input.userId, input.purpose, input.code))) {
     await countFailedAttempt(trx, input.userId, input.purpose);
+    if (!windowOpen) await resetCounter(trx, counterKey);
+    await recordFailure(trx, counterKey, new Date(now));
     return { valid: false };
   }
+  if (counter.failures > 0) await resetCounter(trx, counterKey);
   if (input.consume) await deleteCode(trx, input.userId, input.purpose);
   return { valid: true, targetEmail: stored.targetEmail };
 }

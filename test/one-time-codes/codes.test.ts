@@ -70,6 +70,29 @@ describe('one-time codes', () => {
   });
 });
 
+describe('wrong codes across resends', () => {
+  it('stop being checked after 10 in a day, until a day has passed; a right code resets the count', async () => {
+    const user = await server.createUser();
+    // Two burned codes (5 wrong tries each), each replaced by a resend: 10 wrong guesses.
+    for (let round = 0; round < 2; round++) {
+      const code = await issue(user.id);
+      for (let i = 0; i < 5; i++) expect((await check(user.id, wrongCode(code))).valid).toBe(false);
+      server.clock.advance(60_000);
+    }
+    // The cap is reached: even the right code of a fresh mail is refused, and nothing is counted.
+    const capped = await issue(user.id);
+    expect((await check(user.id, capped)).valid).toBe(false);
+    expect((await server.deps.db('one_time_codes').where({ user_id: user.id }).first()).failed_attempts).toBe(0);
+
+    server.clock.advance(24 * 60 * 60 * 1000);
+    const fresh = await issue(user.id);
+    expect((await check(user.id, wrongCode(fresh), false)).valid).toBe(false);
+    expect((await check(user.id, fresh)).valid).toBe(true);
+    const counter = await server.deps.db('guess_counters').where({ user_id: user.id, factor: 'code:email_transfer' }).first();
+    expect(counter.failures).toBe(0);
+  });
+});
+
 describe('mail throttle', () => {
   it('allows one mail per purpose and subject per 60 s, atomically', async () => {
     const claims = await Promise.all(Array.from({ length: 5 }, () => withTx(server.deps.db, (trx) => claimMailSlot(trx, server.deps, 'test', 'a@example.com'))));
