@@ -29,7 +29,9 @@ export async function changePassword(deps: PasswordDeps, userId: string, oldPass
 
   const notice = prepareChangedNotice(deps, user.email);
   const passwordHash = await hashPassword(newPassword);
-  const changed = await withTx(deps.db, (trx) => applyPasswordChange(trx, deps, { userId, passwordHash, expectedHash: oldHash, notice }));
-  // Another change landed between the check and this write: it voided the token this request came with.
-  if (!changed) throw tokenErrors('INVALID_TOKEN');
+  await withTx(deps.db, async (trx) => {
+    // Another change landed between the check and this write: it voided the token this request
+    // came with. Throwing rolls this transaction back.
+    if (!(await applyPasswordChange(trx, deps, { userId, passwordHash, expectedHash: oldHash, notice }))) throw tokenErrors('INVALID_TOKEN');
+  });
 }

@@ -30,7 +30,7 @@ export function prepareChangedNotice(deps: Pick<Deps, 'mail'>, to: string): Prep
  * - the password backoff reset, and any pending reset code dropped
  * - 2FA left as it was: the next login still asks for it
  * - the notice queued to the account address
- * Returns false (and writes nothing) when `expectedHash` no longer matches (a concurrent change won).
+ * Returns false when `expectedHash` no longer matches (a concurrent change won): roll back then.
  */
 export async function applyPasswordChange(
   trx: Tx,
@@ -38,11 +38,12 @@ export async function applyPasswordChange(
   change: { userId: string; passwordHash: string; expectedHash?: string; notice: PreparedMail },
 ): Promise<boolean> {
   const now = new Date(deps.clock.now());
+  // The reset code before the user row: the order a reset by code takes them in (no deadlock).
+  await deleteCode(trx, change.userId, RESET_PURPOSE);
   const updated = await updatePasswordHash(trx, { userId: change.userId, passwordHash: change.passwordHash, now, expectedHash: change.expectedHash });
   if (!updated) return false;
   await revokeAllRefreshTokens(trx, change.userId, now);
   await resetGuessCounter(trx, change.userId, 'password');
-  await deleteCode(trx, change.userId, RESET_PURPOSE);
   await enqueueMail(trx, deps, change.notice);
   return true;
 }
