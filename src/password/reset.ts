@@ -1,7 +1,7 @@
 import { hashPassword } from '../crypto/password.js';
 import { withTx } from '../db/tx.js';
 import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailRequest } from '../mail/index.js';
-import { burnCodeCheck, checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
+import { burnCodeCheck, checkCode, issueCode, newCode, type CodeCheck } from '../one-time-codes/codes.js';
 import { lockCode } from '../one-time-codes/queries.js';
 import { claimMailSlot } from '../one-time-codes/throttle.js';
 import { normalizeEmail } from '../users/email.js';
@@ -46,13 +46,19 @@ export async function sendResetMail(deps: PasswordDeps, via: 'code' | 'link', re
     const wait = await claimMailSlot(trx, deps, RESET_PURPOSE, email);
     if (wait > 0) throw passwordErrors('TOO_MANY_RESET_MAIL_ATTEMPTS', { retryAfter: wait });
     if (user) {
-      await issueCode(trx, deps, user.id, RESET_PURPOSE, null, code);
+      // Bound to the address it was mailed to: after an email transfer it no longer opens the account.
+      await issueCode(trx, deps, user.id, RESET_PURPOSE, user.email, code);
       await enqueueMail(trx, deps, mail);
     } else {
       await idleRoundTrip(trx);
       await idleRoundTrip(trx);
     }
   });
+}
+
+/** A right code that was mailed to the account's current address (not to one it has since left). */
+function mailedToAccount(check: CodeCheck, user: UserRow): boolean {
+  return check.valid && check.targetEmail === user.email;
 }
 
 /**
@@ -64,10 +70,11 @@ async function checkResetCode(deps: PasswordDeps, user: UserRow | undefined, cod
   return withTx(deps.db, async (trx) => {
     if (!user) {
       burnCodeCheck(deps, code);
+      await idleRoundTrip(trx); // where a known account locks its guess counter
       await lockCode(trx, NO_USER_ID, RESET_PURPOSE);
       return false;
     }
-    return (await checkCode(trx, deps, { userId: user.id, purpose: RESET_PURPOSE, code, consume })).valid;
+    return mailedToAccount(await checkCode(trx, deps, { userId: user.id, purpose: RESET_PURPOSE, code, consume }), user);
   });
 }
 
@@ -93,7 +100,7 @@ export async function resetPassword(deps: PasswordDeps, email: string, code: str
   const passwordHash = await hashPassword(newPassword);
   const changed = await withTx(deps.db, async (trx) => {
     const check = await checkCode(trx, deps, { userId: user.id, purpose: RESET_PURPOSE, code, consume: true });
-    return check.valid && (await applyPasswordChange(trx, deps, { userId: user.id, passwordHash, notice }));
+    return mailedToAccount(check, user) && (await applyPasswordChange(trx, deps, { userId: user.id, passwordHash, notice }));
   });
   if (!changed) throw passwordErrors('OTP_INVALID_EXPIRED');
 }

@@ -56,6 +56,21 @@ describe('email transfer (initiatePutEmail, putEmail)', () => {
     expect(again.error).toEqual(unauthorized('OTP_INVALID_EXPIRED'));
   });
 
+  it('a password-reset code mailed to the old address does not open the account after the move', async () => {
+    const { user, accessToken } = await freshUser();
+    const send = await sdk.sendPasswordReset({ client: server.client, body: { email: user.email } });
+    expect(send.response.status).toBe(200);
+    const resetCode = codeFrom(await server.smtp.waitForMail(user.email, { subject: /reset/i }));
+    const next = newAddress();
+    const put = await sdk.putEmail({ client: server.client, headers: bearer(accessToken), body: { otp: await transferCode(accessToken, next) } });
+    expect(put.response.status).toBe(200);
+    for (const email of [next, user.email]) {
+      const reset = await sdk.updatePasswordViaOtp({ client: server.client, body: { userEmail: email, otp: resetCode, newPassword: 'Taken-Over-99' } });
+      expect(reset.error).toEqual(unauthorized('OTP_INVALID_EXPIRED'));
+    }
+    expect((await sdk.login({ client: server.client, body: { username: next, password: user.password } })).response.status).toBe(200);
+  });
+
   it('mails the code and, later, the notice in the brand and language the initiating call chose', async () => {
     const { user, accessToken } = await freshUser();
     const next = newAddress();
