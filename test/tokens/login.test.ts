@@ -39,6 +39,12 @@ describe('POST /auth/login', () => {
     expect(error).toEqual({ statusCode: 400, error: 'Bad Request', message: "body must have required property 'password'" });
   });
 
+  it('answers 400 for a username with a NUL character (PostgreSQL text cannot hold one)', async () => {
+    const { response, error } = await sdk.login({ client: server.client, body: { username: 'a\u0000b@example.com', password: 'Whatever-1' } });
+    expect(response.status).toBe(400);
+    expect(error).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.stringMatching(/^body\.username must match pattern/) });
+  });
+
   it('answers 400 for an over-long password without evaluating it', async () => {
     const { response } = await sdk.login({ client: server.client, body: { username: 'a@example.com', password: 'x'.repeat(257) } });
     expect(response.status).toBe(400);
