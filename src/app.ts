@@ -4,6 +4,7 @@ import type { Deps } from './deps.js';
 import { errorHandler } from './http/error-handler.js';
 import { operationResolver } from './http/operations.js';
 import { requestMetrics } from './http/request-metrics.js';
+import { apiResponseHeaders } from './http/response-headers.js';
 import { parseSpec } from './http/spec.js';
 import { docsRoutes } from './ops/docs.js';
 
@@ -14,11 +15,14 @@ import { docsRoutes } from './ops/docs.js';
 export function createApp(deps: Deps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // An ETag of a token body would be a fingerprint of the token.
+  app.set('etag', false);
   app.use(requestMetrics(deps));
   app.use(express.json({ limit: '16kb' }));
   // The API reference's security headers and its Scalar bundle, an asset rather than an API
   // operation, so it is served before the validator (which refuses paths the spec lacks).
   app.use(docsRoutes());
+  app.use(apiResponseHeaders);
   app.use(
     OpenApiValidator.middleware({
       apiSpec: parseSpec(deps.specText) as never,

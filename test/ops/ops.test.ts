@@ -46,6 +46,20 @@ describe('operations endpoints', () => {
     expect(await response.text()).toMatch(/http_request_duration_seconds_count\{operation="getHealth",method="GET",status="200"\} \d+/);
   });
 
+  it('answers are not cacheable and carry no ETag (a token body must not be fingerprinted or stored)', async () => {
+    const user = await server.createUser();
+    // The service's own headers, not a proxy's (VIA_PRISM_PROXY).
+    const response = await fetch(`${server.directUrl ?? server.baseUrl}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: user.email, password: user.password }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('etag')).toBeNull();
+  });
+
   it('unknown paths and methods get the error shape', async () => {
     const notFound = await fetch(`${server.baseUrl}/nope`);
     expect(notFound.status).toBe(404);
