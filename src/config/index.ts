@@ -40,8 +40,10 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
   const port = z.port('PORT', env.PORT ?? '3000');
   const dataDir = env.DATA_DIR ?? '.data';
   const missing = ['JWT_SIGNING_KEYS', 'TOTP_ENCRYPTION_KEYS', 'CODE_HASH_KEY'].filter((name) => !env[name]);
-  if (missing.length && nodeEnv === 'production') {
-    throw new ConfigError(`missing required configuration in production: ${missing.join(', ')} (see .env.example)`);
+  // Production also needs a real mail server: without it codes would sit in .eml files on disk.
+  const missingInProduction = [...missing, ...(env.SMTP_URL ? [] : ['SMTP_URL'])];
+  if (missingInProduction.length && nodeEnv === 'production') {
+    throw new ConfigError(`missing required configuration in production: ${missingInProduction.join(', ')} (see .env.example)`);
   }
   const devKeys = missing.length ? await loadOrCreateDevKeys(dataDir) : undefined;
   return {

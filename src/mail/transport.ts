@@ -53,9 +53,10 @@ export function createFileTransport(dir: string, log: Logger): MailTransport {
   return {
     async send(mail) {
       const info = await transporter.sendMail(envelope(mail));
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = join(dir, `${mail.id}-${mail.kind}.eml`);
-      await writeFile(file, info.message as Buffer);
+      // Owner-only: development mail holds live codes.
+      await writeFile(file, info.message as Buffer, { mode: 0o600 });
       log.info({ to: mail.to_address, subject: mail.subject, file }, 'mail written to file (no SMTP_URL)');
     },
     close: () => transporter.close(),

@@ -7,14 +7,14 @@ import { ConfigError, loadConfig } from '../../src/config/index.js';
 describe('configuration', () => {
   it('in production, a missing key stops the start and names it', async () => {
     await expect(loadConfig({ NODE_ENV: 'production', CODE_HASH_KEY: Buffer.alloc(32).toString('base64') })).rejects.toThrow(
-      /missing required configuration in production: JWT_SIGNING_KEYS, TOTP_ENCRYPTION_KEYS/,
+      /missing required configuration in production: JWT_SIGNING_KEYS, TOTP_ENCRYPTION_KEYS, SMTP_URL/,
     );
   });
 
   it('rejects malformed values with a message naming the variable', async () => {
     await expect(loadConfig({ PORT: 'abc' })).rejects.toThrow(ConfigError);
     await expect(loadConfig({ PORT: 'abc' })).rejects.toThrow(/PORT/);
-    await expect(loadConfig({ NODE_ENV: 'production', JWT_SIGNING_KEYS: '[]', TOTP_ENCRYPTION_KEYS: 'k:abc', CODE_HASH_KEY: 'x' })).rejects.toThrow(
+    await expect(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:25', JWT_SIGNING_KEYS: '[]', TOTP_ENCRYPTION_KEYS: 'k:abc', CODE_HASH_KEY: 'x' })).rejects.toThrow(
       /JWT_SIGNING_KEYS/,
     );
     await expect(loadConfig({ DATABASE_URL: 'mysql://x' })).rejects.toThrow(/DATABASE_URL/);

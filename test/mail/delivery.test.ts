@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -138,6 +138,8 @@ describe('outbox delivery without SMTP_URL', () => {
     const file = join(dataDir, 'mail', `${row!.id}-email_otp_setup.eml`);
     expect(await readdir(join(dataDir, 'mail'))).toEqual([`${row!.id}-email_otp_setup.eml`]);
     const eml = await readFile(file, 'utf8');
+    // Owner-only: it holds a live code.
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(eml).toContain('To: user8@example.com');
     expect(eml).toContain('590317');
     const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.file === file);
