@@ -1,22 +1,20 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
-/**
- * Structured logs. Bodies are never logged; the paths below are redacted anyway in case an
- * error object or a future log line carries them.
- */
-export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: 'smartgridone-auth' },
-    redact: {
-      paths: [
-        'authorization', '*.authorization', 'req.headers.authorization', 'headers.authorization',
-        'password', '*.password', 'oldPassword', '*.oldPassword', 'newPassword', '*.newPassword',
-        'otp', '*.otp', 'totp', '*.totp', 'recoveryCode', '*.recoveryCode', 'code', '*.code',
-        'token', '*.token', 'refreshToken', '*.refreshToken', 'accessToken', '*.accessToken',
-        'sudoToken', '*.sudoToken', 'partialToken', '*.partialToken', 'secret', '*.secret',
-      ],
-      censor: '[redacted]',
-    },
-  });
+/** Paths redacted in every log line, in case an error object or a future log call carries them. */
+const REDACTED_PATHS = [
+  'authorization', '*.authorization', 'req.headers.authorization', 'headers.authorization',
+  'password', '*.password', 'oldPassword', '*.oldPassword', 'newPassword', '*.newPassword',
+  'otp', '*.otp', 'totp', '*.totp', 'recoveryCode', '*.recoveryCode',
+  // Not a bare 'code': errors carry theirs (err.code, e.g. a PostgreSQL SQLSTATE) and it must show.
+  'variables.code', '*.variables.code',
+  'token', '*.token', 'refreshToken', '*.refreshToken', 'accessToken', '*.accessToken',
+  'sudoToken', '*.sudoToken', 'partialToken', '*.partialToken', 'secret', '*.secret',
+];
+
+/** Structured JSON logs. Request and response bodies are never logged. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    { level, base: { service: 'smartgridone-auth' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    destination,
+  );
 }
