@@ -11,6 +11,10 @@ import { startMailWorker } from './mail/worker.js';
 async function main(): Promise<void> {
   const config = await loadConfig();
   const log = createLogger(config.logLevel);
+  if (config.nodeEnv !== 'production') {
+    // A deployment that forgot NODE_ENV would otherwise run on generated keys without a word.
+    log.warn({ nodeEnv: config.nodeEnv }, 'not in production mode: missing keys are generated under DATA_DIR; set NODE_ENV=production for a real deployment');
+  }
   const database = await resolveDatabaseUrl(config, (line) => log.debug({ postgres: line.trim() }, 'embedded postgres'));
   if (database.embedded) log.info({ dataDir: resolve(config.dataDir, 'pg') }, 'started embedded PostgreSQL (set DATABASE_URL to use your own server)');
   const db = createDb(database.url);
