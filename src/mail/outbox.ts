@@ -68,6 +68,11 @@ export async function claimDueMails(db: Db, now: Date, leaseUntil: Date, limit: 
     .returning('*')) as ClaimedMail[];
 }
 
+/** Deletes finished (sent or failed) rows created before `before`; returns how many. */
+export async function deleteFinishedMails(db: Db, before: Date): Promise<number> {
+  return db('mail_outbox').whereIn('status', ['sent', 'failed']).andWhere('created_at', '<', before).delete();
+}
+
 /** Leases that expired on their last allowed attempt (the worker died): nobody will try again. */
 export async function failAbandonedMails(db: Db, now: Date, maxAttempts: number): Promise<number> {
   return db('mail_outbox')

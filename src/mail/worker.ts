@@ -3,13 +3,15 @@ import type { Deps } from '../deps.js';
 import {
   CLAIM_BATCH_SIZE,
   CLAIM_LEASE_MS,
+  FINISHED_MAIL_RETENTION_MS,
   LAST_ERROR_MAX_LENGTH,
   MAX_BATCHES_PER_WAKE,
   MAX_SEND_ATTEMPTS,
   RETRY_BASE_MS,
+  RETENTION_SWEEP_INTERVAL_MS,
   RETRY_CAP_MS,
 } from './constants.js';
-import { claimDueMails, failAbandonedMails, markFailed, markRetry, markSent, type ClaimedMail } from './outbox.js';
+import { claimDueMails, deleteFinishedMails, failAbandonedMails, markFailed, markRetry, markSent, type ClaimedMail } from './outbox.js';
 import { createTransport, type MailTransport } from './transport.js';
 
 type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'metrics' | 'mail'>;
@@ -65,6 +67,7 @@ export class MailWorker {
   private running: Promise<void> | undefined;
   private wakeAgain = false;
   private stopped = false;
+  private lastSweepAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly deps: WorkerDeps,
@@ -146,6 +149,11 @@ export class MailWorker {
   async runPass(): Promise<PassResult> {
     const { db, clock } = this.deps;
     const now = clock.now();
+    if (now - this.lastSweepAt >= RETENTION_SWEEP_INTERVAL_MS) {
+      this.lastSweepAt = now;
+      const deleted = await deleteFinishedMails(db, new Date(now - FINISHED_MAIL_RETENTION_MS));
+      if (deleted) this.deps.log.info({ count: deleted }, 'finished mails past retention deleted');
+    }
     const abandoned = await failAbandonedMails(db, new Date(now), this.settings.maxAttempts);
     if (abandoned) this.deps.log.warn({ count: abandoned }, 'mail given up: lease expired on the last attempt');
     const claimed = await claimDueMails(db, new Date(now), new Date(now + this.settings.leaseMs), this.settings.batchSize, this.settings.maxAttempts);

@@ -52,6 +52,26 @@ describe('outbox delivery over SMTP', () => {
     expect(sent!.sent_at).toEqual(new Date(deps.clock.now()));
   });
 
+  it('deletes finished mails past the 7-day retention, and only those', async () => {
+    const deps = await mailDeps(database.db, { smtpUrl: smtp.url });
+    for (let i = 0; i < 4; i++) await enqueue(deps, sampleRequest(100 + i));
+    const rows = await findOutboxMails(database.db);
+    const eightDaysAgo = new Date(deps.clock.now() - 8 * 24 * 3600_000);
+    const sixDaysAgo = new Date(deps.clock.now() - 6 * 24 * 3600_000);
+    await database.db('mail_outbox').where({ id: rows[0]!.id }).update({ status: 'sent', created_at: eightDaysAgo });
+    await database.db('mail_outbox').where({ id: rows[1]!.id }).update({ status: 'failed', created_at: eightDaysAgo });
+    await database.db('mail_outbox').where({ id: rows[2]!.id }).update({ status: 'sent', created_at: sixDaysAgo });
+    // Old but still queued: it is delivered, never deleted unsent.
+    await database.db('mail_outbox').where({ id: rows[3]!.id }).update({ created_at: eightDaysAgo });
+
+    const worker = new MailWorker(deps);
+    await worker.drain();
+    await worker.stop();
+    const left = await findOutboxMails(database.db);
+    expect(left.map((row) => row.id).sort()).toEqual([rows[2]!.id, rows[3]!.id].sort());
+    expect(left.find((row) => row.id === rows[3]!.id)).toMatchObject({ status: 'sent' });
+  });
+
   it('stores nothing when the transaction rolls back', async () => {
     const deps = await mailDeps(database.db, { smtpUrl: smtp.url });
     const mail = prepareMail(deps, sampleRequest(2));
