@@ -1,6 +1,7 @@
 import { ConfigError, z } from './env-schema.js';
 import type { EncryptionKey } from '../crypto/aead.js';
 import { loadOrCreateDevKeys } from './dev-keys.js';
+import { DEFAULT_WORKER_INTERVAL_MS } from '../mail/constants.js';
 import type { JWK } from 'jose';
 
 export type NodeEnv = 'production' | 'development' | 'test';
@@ -62,6 +63,6 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     codeHashKey: env.CODE_HASH_KEY ? z.key32('CODE_HASH_KEY', env.CODE_HASH_KEY) : devKeys!.codeHashKey,
     blockedMailDomains: (env.BLOCKED_MAIL_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
     templatesDir: env.TEMPLATES_DIR || 'templates',
-    mailWorkerIntervalMs: z.int('MAIL_WORKER_INTERVAL_MS', env.MAIL_WORKER_INTERVAL_MS ?? '5000', 100, 3_600_000),
+    mailWorkerIntervalMs: z.int('MAIL_WORKER_INTERVAL_MS', env.MAIL_WORKER_INTERVAL_MS ?? String(DEFAULT_WORKER_INTERVAL_MS), 100, 3_600_000),
   };
 }

@@ -56,9 +56,3 @@ export async function countFailedAttempt(trx: Tx, userId: string, purpose: CodeP
 export async function deleteCode(db: Db | Tx, userId: string, purpose: CodePurpose): Promise<void> {
   await db('one_time_codes').where({ user_id: userId, purpose }).delete();
 }
-
-/** When the user last received a code for this purpose (for "time until the next email"). */
-export async function findCodeCreatedAt(db: Db | Tx, userId: string, purpose: CodePurpose): Promise<Date | undefined> {
-  const row = await db('one_time_codes').where({ user_id: userId, purpose }).first('created_at');
-  return row?.created_at;
-}

@@ -1,5 +1,4 @@
 import type { Deps } from '../deps.js';
-import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';

@@ -25,5 +25,3 @@ export const migrationSource: Knex.MigrationSource<string> = {
   getMigrationName: (name) => name,
   getMigration: async (name) => migrations[name]!,
 };
-
-export const latestMigration = Object.keys(migrations).sort().at(-1)!;
