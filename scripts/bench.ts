@@ -32,7 +32,8 @@ const db = createDb(url.toString(), 20);
 await migrateLatest(db);
 
 // Production mode: response validation off, as deployed.
-const config = await loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+// The login scenario floods from one address on purpose: its per-address limit is off.
+const config = await loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ADDRESS_LIMIT_LOGIN: 'off' });
 const deps = await buildDeps({ ...config, nodeEnv: 'production' }, db);
 const server = createApp(deps).listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
