@@ -165,6 +165,20 @@ describe('per-address limits', () => {
     expect((await call.login(address)).response.status).toBe(429);
   });
 
+  it('a clock that jumps back locks an address out for one refill step, not for the jump', async () => {
+    const address = freshAddress();
+    await exhaust('login', address);
+    const before = server.clock.now();
+    try {
+      server.clock.set(before - 3_600_000);
+      expect((await call.login(address)).error).toEqual(tooManyRequests(20));
+      server.clock.advance(20_000);
+      expect((await call.login(address)).response.status).toBe(401);
+    } finally {
+      server.clock.set(before);
+    }
+  });
+
   it('the mail worker sweep deletes budgets that have refilled and keeps those still in use', async () => {
     const address = freshAddress();
     await exhaust('login', address);
