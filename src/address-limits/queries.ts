@@ -15,7 +15,7 @@ export interface TakeResult {
  * `Retry-After` always works. The row lock of the upsert serialises concurrent requests of
  * every instance on the same database, so N instances share one budget. `least(tat, now +
  * period)` keeps a clock that jumped backwards from locking an address out for longer than one
- * period. Runs outside any transaction (autocommit): nothing is held after it returns.
+ * refill step. Runs outside any transaction (autocommit): nothing is held after it returns.
  */
 export async function takeAddressToken(db: Db, operation: string, address: string, budget: AddressLimit, nowMs: number): Promise<TakeResult> {
   const periodMs = budget.periodSeconds * 1000;
