@@ -21,7 +21,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 /**
  * Log in
  *
- * Checks the username (the user's email) and password and returns a new refresh token as `text/plain`. When the user has 2FA on, the answer is 401 `2FA_REQUIRED` with a `partialToken` (which the 2FA `authenticate` endpoints accept) and the `methods` that can complete the login. Password guesses back off: after the 3rd consecutive failure each further guess must wait 2^(n-3) s (capped at 15 min); a guess made early gets 429 and is neither evaluated nor counted. Success resets the counter.
+ * Checks the username (the user's email) and password and returns a new refresh token as `text/plain`. When the user has 2FA on, the answer is 401 `2FA_REQUIRED` with a `partialToken` (which the 2FA `authenticate` endpoints accept) and the `methods` that can complete the login. Password guesses back off: after the 3rd consecutive failure each further guess must wait 2^(n-3) s (capped at 15 min); a guess made early gets 429 and is neither evaluated nor counted. Success resets the counter. Limited per client address (429 `TOO_MANY_REQUESTS`, answered before any other check).
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     url: '/auth/login',
@@ -321,7 +321,7 @@ export const putEmail = <ThrowOnError extends boolean = false>(options: Options<
 /**
  * Send a password reset OTP
  *
- * Mails a 6-digit reset code (valid 10 minutes, single use). Answers 200 `null` the same way, in about the same time, for known and unknown emails, and counts the 60 s limit per email either way.
+ * Mails a 6-digit reset code (valid 10 minutes, single use). Answers 200 `null` the same way, in about the same time, for known and unknown emails, and counts the 60 s limit per email either way. Limited per client address (429 `TOO_MANY_REQUESTS`, answered before any other check).
  */
 export const sendPasswordReset = <ThrowOnError extends boolean = false>(options: Options<SendPasswordResetData, ThrowOnError>) => (options.client ?? client).post<SendPasswordResetResponses, SendPasswordResetErrors, ThrowOnError>({
     url: '/user/password/reset/send',
@@ -335,7 +335,7 @@ export const sendPasswordReset = <ThrowOnError extends boolean = false>(options:
 /**
  * Check a password reset OTP
  *
- * Checks a password reset code without consuming it.
+ * Checks a password reset code without consuming it. Limited per client address (429 `TOO_MANY_REQUESTS`, answered before any other check).
  */
 export const validatePasswordReset = <ThrowOnError extends boolean = false>(options: Options<ValidatePasswordResetData, ThrowOnError>) => (options.client ?? client).post<ValidatePasswordResetResponses, ValidatePasswordResetErrors, ThrowOnError>({
     url: '/user/password/reset/validate',
@@ -349,7 +349,7 @@ export const validatePasswordReset = <ThrowOnError extends boolean = false>(opti
 /**
  * Update password via OTP
  *
- * Sets a new password with a password reset code. Revokes every refresh token of the user and mails a notice. Never turns 2FA off: the next login still asks for it. A `newPassword` that breaks the password rule gets 400 with a message naming the rule.
+ * Sets a new password with a password reset code. Revokes every refresh token of the user and mails a notice. Never turns 2FA off: the next login still asks for it. A `newPassword` that breaks the password rule gets 400 with a message naming the rule. Limited per client address (429 `TOO_MANY_REQUESTS`, answered before any other check).
  */
 export const updatePasswordViaOtp = <ThrowOnError extends boolean = false>(options: Options<UpdatePasswordViaOtpData, ThrowOnError>) => (options.client ?? client).put<UpdatePasswordViaOtpResponses, UpdatePasswordViaOtpErrors, ThrowOnError>({
     url: '/user/password/otp',
@@ -378,7 +378,7 @@ export const updatePasswordViaSudo = <ThrowOnError extends boolean = false>(opti
 /**
  * Send a password reset email
  *
- * Mails a link `<origin's link base>/reset-password?email=…&otp=…` that completes with `PUT /user/password/otp`. Answers 200 `null` the same way, in about the same time, for known and unknown emails, and counts the 60 s limit per email either way.
+ * Mails a link `<origin's link base>/reset-password?email=…&otp=…` that completes with `PUT /user/password/otp`. Answers 200 `null` the same way, in about the same time, for known and unknown emails, and counts the 60 s limit per email either way. Limited per client address (429 `TOO_MANY_REQUESTS`, answered before any other check).
  */
 export const postForgotPassword = <ThrowOnError extends boolean = false>(options: Options<PostForgotPasswordData, ThrowOnError>) => (options.client ?? client).post<PostForgotPasswordResponses, PostForgotPasswordErrors, ThrowOnError>({
     url: '/v1/auth/forgot-password',

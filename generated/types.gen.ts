@@ -165,6 +165,20 @@ export type NewEmailAlreadyInUseError = {
     message: 'NEW_EMAIL_ALREADY_IN_USE';
 };
 
+export type AddressLimitError = {
+    statusCode: 429;
+    error: 'Too many requests';
+    message: 'TOO_MANY_REQUESTS';
+    retryAfter: number;
+};
+
+export type LoginTooManyRequestsError = {
+    statusCode: 429;
+    error: 'Too many requests';
+    message: 'TOO_MANY_FAILED_PASSWORD_CHECKS' | 'TOO_MANY_REQUESTS';
+    retryAfter: number;
+};
+
 export type TooManyFailedPasswordChecksError = {
     statusCode: 429;
     error: 'Too many requests';
@@ -203,7 +217,7 @@ export type TooManyTransferAttemptsError = {
 export type TooManyResetMailAttemptsError = {
     statusCode: 429;
     error: 'Too many requests';
-    message: 'TOO_MANY_RESET_MAIL_ATTEMPTS';
+    message: 'TOO_MANY_RESET_MAIL_ATTEMPTS' | 'TOO_MANY_REQUESTS';
     retryAfter: number;
 };
 
@@ -436,9 +450,9 @@ export type LoginErrors = {
      */
     401: LoginUnauthorizedError | TwoFactorRequired;
     /**
-     * A password guess came before the backoff wait ended; it was neither evaluated nor counted.
+     * A password guess came before the account's backoff wait ended (`TOO_MANY_FAILED_PASSWORD_CHECKS`), or this client address used up its login budget (`TOO_MANY_REQUESTS`); either way the password was neither evaluated nor counted.
      */
-    429: TooManyFailedPasswordChecksError;
+    429: LoginTooManyRequestsError;
     /**
      * The account has no password stored.
      */
@@ -1211,7 +1225,7 @@ export type SendPasswordResetErrors = {
      */
     403: ForbiddenMailProviderError;
     /**
-     * A password reset mail for this email was requested less than 60 s ago.
+     * A password reset mail for this email was requested less than 60 s ago (`TOO_MANY_RESET_MAIL_ATTEMPTS`), or this client address used up its budget for the operation (`TOO_MANY_REQUESTS`); no mail was sent.
      */
     429: TooManyResetMailAttemptsError;
     /**
@@ -1247,6 +1261,10 @@ export type ValidatePasswordResetErrors = {
      * The code is wrong, expired or used up (or the email is unknown).
      */
     401: OtpUnauthorizedError;
+    /**
+     * This client address used up its budget for the operation; nothing was checked or sent.
+     */
+    429: AddressLimitError;
 };
 
 export type ValidatePasswordResetError = ValidatePasswordResetErrors[keyof ValidatePasswordResetErrors];
@@ -1276,6 +1294,10 @@ export type UpdatePasswordViaOtpErrors = {
      * The code is wrong, expired or used up (or the email is unknown).
      */
     401: OtpUnauthorizedError;
+    /**
+     * This client address used up its budget for the operation; nothing was checked or sent.
+     */
+    429: AddressLimitError;
 };
 
 export type UpdatePasswordViaOtpError = UpdatePasswordViaOtpErrors[keyof UpdatePasswordViaOtpErrors];
@@ -1352,7 +1374,7 @@ export type PostForgotPasswordErrors = {
      */
     403: ForbiddenMailProviderError;
     /**
-     * A password reset mail for this email was requested less than 60 s ago.
+     * A password reset mail for this email was requested less than 60 s ago (`TOO_MANY_RESET_MAIL_ATTEMPTS`), or this client address used up its budget for the operation (`TOO_MANY_REQUESTS`); no mail was sent.
      */
     429: TooManyResetMailAttemptsError;
     /**

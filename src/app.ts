@@ -17,6 +17,9 @@ export function createApp(deps: Deps): Express {
   app.disable('x-powered-by');
   // An ETag of a token body would be a fingerprint of the token.
   app.set('etag', false);
+  // req.ip: the socket's peer, or behind the proxies TRUST_PROXY names the first untrusted
+  // X-Forwarded-For hop (the per-address limits count by it).
+  app.set('trust proxy', deps.config.trustProxy);
   app.use(requestMetrics(deps));
   app.use(express.json({ limit: '16kb' }));
   // The API reference's security headers and its Scalar bundle, an asset rather than an API

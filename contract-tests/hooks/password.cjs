@@ -36,6 +36,11 @@ c.setup('validatePasswordReset', 200, async (t, fx) => {
   t.json({ email: user.email, otp: code });
 });
 c.setup('validatePasswordReset', 400, (t) => t.json({ email: 'jane@example.com' }));
+// The Dredd client's per-address budget used up: refused before the code is looked at.
+c.setup('validatePasswordReset', 429, async (t, fx) => {
+  await fx.exhaustAddressLimit('validatePasswordReset');
+  t.after(() => fx.releaseAddressLimit('validatePasswordReset'));
+});
 c.setup('validatePasswordReset', 401, async (t, fx) => {
   const { user, code } = await withResetCode(fx);
   t.json({ email: user.email, otp: otherCode(code) });
@@ -50,6 +55,10 @@ c.setup('updatePasswordViaOtp', 200, async (t, fx) => {
 c.setup('updatePasswordViaOtp', 400, async (t, fx) => {
   const { user, code } = await withResetCode(fx);
   t.json({ userEmail: user.email, otp: code, newPassword: 'no-upper-case-9' });
+});
+c.setup('updatePasswordViaOtp', 429, async (t, fx) => {
+  await fx.exhaustAddressLimit('updatePasswordViaOtp');
+  t.after(() => fx.releaseAddressLimit('updatePasswordViaOtp'));
 });
 c.setup('updatePasswordViaOtp', 401, async (t, fx) => {
   const { user, code } = await withResetCode(fx);

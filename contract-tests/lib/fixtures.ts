@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
+import { addressLimitKey } from '../../src/address-limits/client-address.js';
 import { createDb, type Db } from '../../src/db/knex.js';
 import { systemClock } from '../../src/deps.js';
 import { createUser } from '../../src/users/service.js';
@@ -121,6 +122,23 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
         .insert({ user_id: userId, factor, failures: 10, last_failure_at: new Date() })
         .onConflict(['user_id', 'factor'])
         .merge(['failures', 'last_failure_at']);
+    },
+
+    /**
+     * Uses up the per-address budget of `operation` for the Dredd client (127.0.0.1, which the
+     * service also counts when it sees ::ffff:127.0.0.1): its next request there gets 429
+     * TOO_MANY_REQUESTS. Pair with releaseAddressLimit in `t.after`.
+     */
+    async exhaustAddressLimit(operation: string): Promise<void> {
+      await database()('address_limits')
+        .insert({ operation, address: addressLimitKey('127.0.0.1'), tat: new Date(Date.now() + 86_400_000), allowed: false })
+        .onConflict(['operation', 'address'])
+        .merge();
+    },
+
+    /** Gives the Dredd client its whole budget of `operation` back. */
+    async releaseAddressLimit(operation: string): Promise<void> {
+      await database()('address_limits').where({ operation, address: addressLimitKey('127.0.0.1') }).delete();
     },
 
     /** Marks 2FA as on (an enabled TOTP factor plus one unused recovery code) straight in the database. */

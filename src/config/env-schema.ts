@@ -1,5 +1,10 @@
+import express from 'express';
 import type { JWK } from 'jose';
+import type { AddressLimit } from '../address-limits/constants.js';
 import type { EncryptionKey } from '../crypto/aead.js';
+
+/** Express's `trust proxy`: off, a hop count, or the proxies' addresses, CIDRs and names. */
+export type TrustProxy = false | number | string[];
 
 export class ConfigError extends Error {}
 
@@ -43,6 +48,35 @@ export const z = {
     });
     if (!keys.length) throw new ConfigError(`${name} must name at least one key`);
     return keys;
+  },
+  /** `<requests>/<seconds>` (e.g. `60/60`), or `off`; undefined = off. */
+  addressLimit(name: string, value: string): AddressLimit | undefined {
+    if (value.trim().toLowerCase() === 'off') return undefined;
+    const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+    const limit = Number(match?.[1]);
+    const periodSeconds = Number(match?.[2]);
+    if (!match || limit < 1 || limit > 1_000_000_000 || periodSeconds < 1 || periodSeconds > 86_400) {
+      throw new ConfigError(`${name} must be "<requests>/<seconds>" (1-1000000000 requests per 1-86400 s, e.g. 60/60) or "off"; got "${value}"`);
+    }
+    return { limit, periodSeconds };
+  },
+  /**
+   * Express's `trust proxy` forms: a hop count, or a comma list of addresses, CIDRs and the names
+   * loopback, linklocal, uniquelocal. `true` (trust every hop) is refused: it would take the
+   * left-most X-Forwarded-For, which any client writes itself.
+   */
+  trustProxy(name: string, value: string | undefined): TrustProxy {
+    const text = value?.trim() ?? '';
+    if (text === '' || text === 'false') return false;
+    if (text === 'true') throw new ConfigError(`${name}=true would let any client choose its address with X-Forwarded-For; name the proxies (e.g. loopback, 10.0.0.0/8) or give a hop count`);
+    if (/^\d+$/.test(text)) return z.int(name, text, 0, 100) || false;
+    const list = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+    try {
+      express().set('trust proxy', list); // Express (proxy-addr) compiles the list here and throws on a bad entry
+    } catch (err) {
+      throw new ConfigError(`${name} must be a hop count or a comma list of addresses, CIDRs, loopback, linklocal, uniquelocal (${(err as Error).message}); got "${text}"`);
+    }
+    return list;
   },
   signingKeys(name: string, value: string): JWK[] {
     let keys: unknown;

@@ -1,4 +1,5 @@
-import { ConfigError, z } from './env-schema.js';
+import { ConfigError, z, type TrustProxy } from './env-schema.js';
+import { ADDRESS_LIMIT_DEFAULTS, addressLimitVariable, LIMITED_OPERATIONS, type AddressLimits } from '../address-limits/constants.js';
 import type { EncryptionKey } from '../crypto/aead.js';
 import { loadOrCreateDevKeys } from './dev-keys.js';
 import { DEFAULT_WORKER_INTERVAL_MS } from '../mail/constants.js';
@@ -29,9 +30,24 @@ export interface Config {
   templatesDir: string;
   /** How often the outbox worker looks for due mail (it is also woken right after a commit). */
   mailWorkerIntervalMs: number;
+  /** Per-client-address budgets of the limited operations; an operation left out is not limited. */
+  addressLimits: AddressLimits;
+  /** Which peers may set the client address with X-Forwarded-For (Express's `trust proxy`). */
+  trustProxy: TrustProxy;
 }
 
-export { ConfigError };
+export { ConfigError, type TrustProxy };
+
+/** `ADDRESS_LIMIT_<OPERATION>` for each limited operation, else its default. */
+function loadAddressLimits(env: Env): AddressLimits {
+  const limits: AddressLimits = {};
+  for (const operation of LIMITED_OPERATIONS) {
+    const name = addressLimitVariable(operation);
+    const budget = env[name] ? z.addressLimit(name, env[name]) : ADDRESS_LIMIT_DEFAULTS[operation];
+    if (budget) limits[operation] = budget;
+  }
+  return limits;
+}
 
 type Env = Record<string, string | undefined>;
 
@@ -64,5 +80,7 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     blockedMailDomains: (env.BLOCKED_MAIL_DOMAINS ?? '').split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
     templatesDir: env.TEMPLATES_DIR || 'templates',
     mailWorkerIntervalMs: z.int('MAIL_WORKER_INTERVAL_MS', env.MAIL_WORKER_INTERVAL_MS ?? String(DEFAULT_WORKER_INTERVAL_MS), 100, 3_600_000),
+    addressLimits: loadAddressLimits(env),
+    trustProxy: z.trustProxy('TRUST_PROXY', env.TRUST_PROXY),
   };
 }

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { addressLimitGuard } from '../address-limits/guard.js';
 import type { Deps } from '../deps.js';
 import { authenticate, TOKEN_POLICIES, type TokenPolicy } from '../tokens/authenticate.js';
 import { handlers, type AnyHandler } from './registry.js';
@@ -31,8 +32,8 @@ function writeReply(res: Response, reply: { status: number; body: unknown; conte
 }
 
 /**
- * express-openapi-validator's resolver: each spec operation gets token check → handler → reply.
- * Runs after request validation, so handlers only ever see valid input.
+ * express-openapi-validator's resolver: each spec operation gets per-address limit → token check
+ * → handler → reply. Runs after request validation, so handlers only ever see valid input.
  */
 export function operationResolver(deps: Deps) {
   return (_basePath: string, route: RouteMetadata, apiDoc: { paths: Record<string, Record<string, OperationSchema>> }): RequestHandler => {
@@ -42,7 +43,9 @@ export function operationResolver(deps: Deps) {
     // regenerating is the only way here.
     if (!handler) throw new Error(`no handler for operation ${schema.operationId}: run npm run generate`);
     const policy = tokenPolicyOf(schema);
+    const limitAddress = addressLimitGuard(deps, schema.operationId);
     return async (req: Request, res: Response) => {
+      if (limitAddress) await limitAddress(req);
       const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;
       const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req } as never);
       writeReply(res, reply as never);

@@ -11,6 +11,7 @@ import {
   RETENTION_SWEEP_INTERVAL_MS,
   RETRY_CAP_MS,
 } from './constants.js';
+import { deleteRefilledAddressLimits } from '../address-limits/queries.js';
 import { claimDueMails, deleteFinishedMails, failAbandonedMails, markFailed, markRetry, markSent, type ClaimedMail } from './outbox.js';
 import { createTransport, type MailTransport } from './transport.js';
 
@@ -153,6 +154,7 @@ export class MailWorker {
       this.lastSweepAt = now;
       const deleted = await deleteFinishedMails(db, new Date(now - FINISHED_MAIL_RETENTION_MS));
       if (deleted) this.deps.log.info({ count: deleted }, 'finished mails past retention deleted');
+      await deleteRefilledAddressLimits(db, new Date(now));
     }
     const abandoned = await failAbandonedMails(db, new Date(now), this.settings.maxAttempts);
     if (abandoned) this.deps.log.warn({ count: abandoned }, 'mail given up: lease expired on the last attempt');

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ADDRESS_LIMIT_DEFAULTS } from '../../src/address-limits/constants.js';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 describe('configuration', () => {
@@ -18,6 +19,41 @@ describe('configuration', () => {
       /JWT_SIGNING_KEYS/,
     );
     await expect(loadConfig({ DATABASE_URL: 'mysql://x' })).rejects.toThrow(/DATABASE_URL/);
+  });
+
+  it('per-address limits: defaults, `<requests>/<seconds>` overrides, `off`, and a bad value names its variable', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sg1-config-'));
+    try {
+      const defaults = await loadConfig({ DATA_DIR: dataDir });
+      expect(defaults.addressLimits).toEqual(ADDRESS_LIMIT_DEFAULTS);
+      expect(defaults.trustProxy).toBe(false);
+      const tuned = await loadConfig({ DATA_DIR: dataDir, ADDRESS_LIMIT_LOGIN: '100/60', ADDRESS_LIMIT_SEND_PASSWORD_RESET: 'off', ADDRESS_LIMIT_UPDATE_PASSWORD_VIA_OTP: ' 5 / 30 ' });
+      expect(tuned.addressLimits.login).toEqual({ limit: 100, periodSeconds: 60 });
+      expect(tuned.addressLimits.updatePasswordViaOtp).toEqual({ limit: 5, periodSeconds: 30 });
+      expect(tuned.addressLimits).not.toHaveProperty('sendPasswordReset');
+      expect(tuned.addressLimits.postForgotPassword).toEqual(ADDRESS_LIMIT_DEFAULTS.postForgotPassword);
+      for (const bad of ['100', '0/60', '10/0', '10/86401', 'ten/60', '-1/60']) {
+        await expect(loadConfig({ DATA_DIR: dataDir, ADDRESS_LIMIT_VALIDATE_PASSWORD_RESET: bad })).rejects.toThrow(/^ADDRESS_LIMIT_VALIDATE_PASSWORD_RESET must be/);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('TRUST_PROXY takes Express\'s forms (a hop count, addresses, CIDRs, names) and refuses `true` and nonsense', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sg1-config-'));
+    try {
+      const load = (TRUST_PROXY: string) => loadConfig({ DATA_DIR: dataDir, TRUST_PROXY });
+      expect((await load('loopback, 10.0.0.0/8, 2001:db8::1')).trustProxy).toEqual(['loopback', '10.0.0.0/8', '2001:db8::1']);
+      expect((await load('2')).trustProxy).toBe(2);
+      expect((await load('0')).trustProxy).toBe(false);
+      expect((await load('false')).trustProxy).toBe(false);
+      await expect(load('true')).rejects.toThrow(/^TRUST_PROXY=true would let any client choose its address/);
+      await expect(load('loopback, not-an-address')).rejects.toThrow(/^TRUST_PROXY must be/);
+      await expect(load('10.0.0.0/99')).rejects.toThrow(/^TRUST_PROXY must be/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('in development, generates missing keys once and keeps them', async () => {
