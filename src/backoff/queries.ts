@@ -8,14 +8,15 @@ export interface GuessCounter {
 
 /**
  * Whose guesses a counter counts: an account's factor, or a login name with no account (so that
- * unknown names get the same backoff, and the same 429s, as real ones).
+ * unknown names get the same backoff, and the same 429s, as real ones), or another subject with
+ * no account (a reset address: `<purpose>:<HMAC>`), so that its checks write what a real one does.
  */
-export type CounterKey = { userId: string; factor: GuessFactor } | { unknownLogin: string };
+export type CounterKey = { userId: string; factor: GuessFactor } | { unknownLogin: string } | { unknownSubject: string };
 
 function counterRow(key: CounterKey) {
-  return 'userId' in key
-    ? { table: 'guess_counters', where: { user_id: key.userId, factor: key.factor }, conflict: ['user_id', 'factor'] }
-    : { table: 'unknown_login_counters', where: { key: key.unknownLogin }, conflict: ['key'] };
+  if ('userId' in key) return { table: 'guess_counters', where: { user_id: key.userId, factor: key.factor }, conflict: ['user_id', 'factor'] };
+  // One table for every subject without an account: one sweep rule (src/sweep) covers them all.
+  return { table: 'unknown_login_counters', where: { key: 'unknownLogin' in key ? key.unknownLogin : key.unknownSubject }, conflict: ['key'] };
 }
 
 const toCounter = (row: { failures: number; last_failure_at: Date | null } | undefined): GuessCounter =>

@@ -24,7 +24,7 @@ export const REQUIRED_VARIABLES: Record<MailKind, { variables: string[]; links: 
   email_otp_challenge: { variables: ['code'], links: [] },
   email_transfer_code: { variables: ['code'], links: [] },
   email_changed_notice: { variables: [], links: [] },
-  password_reset_code: { variables: ['code'], links: [] },
+  password_reset_code: { variables: ['code'], links: ['reset'] },
   password_reset_link: { variables: [], links: ['reset'] },
   password_changed_notice: { variables: [], links: [] },
 };
