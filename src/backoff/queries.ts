@@ -1,3 +1,4 @@
+import { deleteInBatches } from '../db/batch-delete.js';
 import type { Db, Tx } from '../db/knex.js';
 import type { GuessFactor } from './constants.js';
 
@@ -25,8 +26,13 @@ const toCounter = (row: { failures: number; last_failure_at: Date | null } | und
 /** Locks (creating if needed) the counter until the transaction ends. */
 export async function lockCounter(trx: Tx, key: CounterKey): Promise<GuessCounter> {
   const { table, where, conflict } = counterRow(key);
-  await trx(table).insert(where).onConflict(conflict).ignore();
-  return toCounter(await trx(table).where(where).forUpdate().first('failures', 'last_failure_at'));
+  for (;;) {
+    await trx(table).insert(where).onConflict(conflict).ignore();
+    const row = await trx(table).where(where).forUpdate().first('failures', 'last_failure_at');
+    // Gone between the two statements (the sweep deleted a quiet row): create it again, so the
+    // failure this guess may record is not lost.
+    if (row) return toCounter(row);
+  }
 }
 
 export async function findCounter(db: Db | Tx, key: CounterKey): Promise<GuessCounter> {
@@ -51,4 +57,17 @@ export function lockGuessCounter(trx: Tx, userId: string, factor: GuessFactor): 
 
 export function resetGuessCounter(db: Db | Tx, userId: string, factor: GuessFactor): Promise<void> {
   return resetCounter(db, { userId, factor });
+}
+
+/**
+ * Sweep: counters with no failure since `before`, one rule for both tables (accounts and names
+ * without one), so the sweep itself tells nothing. A row with no failure at all is no different
+ * from no row; an older one has outlived every wait it can impose (see src/sweep/constants.ts).
+ */
+export async function deleteQuietCounters(db: Db, before: Date): Promise<number> {
+  let deleted = 0;
+  for (const table of ['guess_counters', 'unknown_login_counters']) {
+    deleted += await deleteInBatches(db, table, (query) => query.whereNull('last_failure_at').orWhere('last_failure_at', '<', before));
+  }
+  return deleted;
 }

@@ -52,5 +52,5 @@ export const LAST_ERROR_MAX_LENGTH = 500;
 export const DEFAULT_WORKER_INTERVAL_MS = 5_000;
 /** Finished rows (sent or failed, bodies already cleared) are kept this long for support questions, then deleted. */
 export const FINISHED_MAIL_RETENTION_MS = 7 * 24 * 60 * 60_000;
-/** How often a worker runs that clean-up (it is one DELETE; several workers running it is harmless). */
+/** How often a worker runs the sweeps (src/sweep: this one, expired slots, quiet counters, reset secrets); several workers running them is harmless. */
 export const RETENTION_SWEEP_INTERVAL_MS = 60 * 60_000;

@@ -3,7 +3,6 @@ import type { Deps } from '../deps.js';
 import {
   CLAIM_BATCH_SIZE,
   CLAIM_LEASE_MS,
-  FINISHED_MAIL_RETENTION_MS,
   LAST_ERROR_MAX_LENGTH,
   MAX_BATCHES_PER_WAKE,
   MAX_SEND_ATTEMPTS,
@@ -11,7 +10,8 @@ import {
   RETENTION_SWEEP_INTERVAL_MS,
   RETRY_CAP_MS,
 } from './constants.js';
-import { claimDueMails, deleteFinishedMails, failAbandonedMails, markFailed, markRetry, markSent, type ClaimedMail } from './outbox.js';
+import { runSweeps } from '../sweep/index.js';
+import { claimDueMails, failAbandonedMails, markFailed, markRetry, markSent, type ClaimedMail } from './outbox.js';
 import { createTransport, type MailTransport } from './transport.js';
 
 type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'metrics' | 'mail'>;
@@ -151,8 +151,7 @@ export class MailWorker {
     const now = clock.now();
     if (now - this.lastSweepAt >= RETENTION_SWEEP_INTERVAL_MS) {
       this.lastSweepAt = now;
-      const deleted = await deleteFinishedMails(db, new Date(now - FINISHED_MAIL_RETENTION_MS));
-      if (deleted) this.deps.log.info({ count: deleted }, 'finished mails past retention deleted');
+      await runSweeps(this.deps); // finished mails past retention, expired slots, counters, secrets (src/sweep)
     }
     const abandoned = await failAbandonedMails(db, new Date(now), this.settings.maxAttempts);
     if (abandoned) this.deps.log.warn({ count: abandoned }, 'mail given up: lease expired on the last attempt');

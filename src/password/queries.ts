@@ -1,3 +1,4 @@
+import { deleteInBatches } from '../db/batch-delete.js';
 import type { Db, Tx } from '../db/knex.js';
 
 /**
@@ -50,5 +51,5 @@ export async function deleteResetSecrets(trx: Tx, userId: string): Promise<{ sec
 
 /** Sweep: secrets past their life (src/sweep). */
 export async function deleteExpiredResetSecrets(db: Db, now: Date): Promise<number> {
-  return db('password_reset_secrets').where('expires_at', '<=', now).delete();
+  return deleteInBatches(db, 'password_reset_secrets', (query) => query.where('expires_at', '<=', now));
 }
