@@ -16,7 +16,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/index.js';
 import { resolveDatabaseUrl } from '../src/db/connect.js';
 import { freePort } from '../src/db/embedded.js';
-import { ORIGIN_WITHOUT_TEMPLATES } from './lib/constants.cjs';
+import { METRICS_TOKEN, ORIGIN_WITHOUT_TEMPLATES } from './lib/constants.cjs';
 import { ROOT, runDredd } from './lib/dredd.js';
 
 const REPORT = join(ROOT, '.data/contract-report.json');
@@ -174,6 +174,7 @@ async function main(): Promise<number> {
     LOG_LEVEL: process.env.CONTRACT_LOG_LEVEL ?? 'warn',
     MAIL_WORKER_INTERVAL_MS: '100',
     TEMPLATES_DIR: templatesDir,
+    METRICS_TOKEN, // as in production: GET /metrics needs it (hooks/ops.cjs)
   };
   delete serviceEnv.SMTP_URL; // mails become <DATA_DIR>/mail/*.eml, which the hooks read
   if (process.env.DATABASE_URL) serviceEnv.DATABASE_URL = await isolatedDatabase(process.env.DATABASE_URL);

@@ -1425,6 +1425,15 @@ export type GetMetricsData = {
     url: '/metrics';
 };
 
+export type GetMetricsErrors = {
+    /**
+     * No token, or not the configured `METRICS_TOKEN`.
+     */
+    401: TokenUnauthorizedError;
+};
+
+export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
+
 export type GetMetricsResponses = {
     /**
      * Prometheus text exposition format.

@@ -12,6 +12,7 @@ import {
 } from './constants.js';
 import { runSweeps } from '../sweep/index.js';
 import { claimDueMails, failAbandonedMails, markFailed, markRetry, markSent, type ClaimedMail } from './outbox.js';
+import { UNCOUNTED_MAIL_KINDS } from './kinds.js';
 import { createTransport, type MailTransport } from './transport.js';
 
 type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'metrics' | 'mail'>;
@@ -162,6 +163,11 @@ export class MailWorker {
     return result;
   }
 
+  /** Mail metrics by kind, except the kinds that would tell which addresses have an account. */
+  private count(metric: 'sent' | 'failed' | 'errors', mail: ClaimedMail): void {
+    if (!UNCOUNTED_MAIL_KINDS.has(mail.kind)) this.metrics[metric].inc({ kind: mail.kind });
+  }
+
   private async deliver(mail: ClaimedMail): Promise<'sent' | 'retried' | 'failed' | undefined> {
     const { db, clock, log } = this.deps;
     const about = { outboxId: mail.id, kind: mail.kind, brand: mail.brand, attempt: mail.attempts };
@@ -170,11 +176,11 @@ export class MailWorker {
       await this.transport.send(mail);
     } catch (err) {
       error = describeError(err);
-      this.metrics.errors.inc({ kind: mail.kind });
+      this.count('errors', mail);
       try {
         if (mail.attempts >= this.settings.maxAttempts) {
           if (!(await markFailed(db, mail, error))) return undefined;
-          this.metrics.failed.inc({ kind: mail.kind });
+          this.count('failed', mail);
           log.error({ ...about, error }, 'mail given up after the last attempt');
           return 'failed';
         }
@@ -197,7 +203,7 @@ export class MailWorker {
       log.error({ ...about, error: describeError(dbErr) }, 'mail sent but not marked sent; it will be sent again when its lease expires');
       return undefined;
     }
-    this.metrics.sent.inc({ kind: mail.kind });
+    this.count('sent', mail);
     log.info(about, 'mail sent');
     return 'sent';
   }

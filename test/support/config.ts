@@ -19,6 +19,7 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     blockedMailDomains: [],
     templatesDir: 'templates',
     mailWorkerIntervalMs: 5000,
+    metricsToken: undefined,
     ...overrides,
   };
 }
