@@ -26,12 +26,13 @@ const toCounter = (row: { failures: number; last_failure_at: Date | null } | und
 /** Locks (creating if needed) the counter until the transaction ends. */
 export async function lockCounter(trx: Tx, key: CounterKey): Promise<GuessCounter> {
   const { table, where, conflict } = counterRow(key);
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     await trx(table).insert(where).onConflict(conflict).ignore();
     const row = await trx(table).where(where).forUpdate().first('failures', 'last_failure_at');
     // Gone between the two statements (the sweep deleted a quiet row): create it again, so the
     // failure this guess may record is not lost.
     if (row) return toCounter(row);
+    if (attempt === 3) throw new Error(`guess counter in ${table} vanished three times`);
   }
 }
 
