@@ -84,6 +84,17 @@ describe('the reset secret: an owner cannot be locked out of a reset', () => {
     expect((await validate(a.email, secret)).response.status).toBe(200);
   });
 
+  it('is bound to the address it was mailed to: once the account has moved, it opens nothing', async () => {
+    const user = await server.createUser();
+    const { secret } = await codeMail(user.email);
+    const moved = `moved-${Date.now()}@example.com`;
+    await server.deps.db('users').where({ id: user.id }).update({ email: moved }); // as PUT /user/email does
+    for (const email of [moved, user.email]) {
+      expect((await validate(email, secret)).error).toEqual(otpInvalid);
+      expect((await resetWith(email, secret)).error).toEqual(otpInvalid);
+    }
+  });
+
   it('of two parallel resets with one secret exactly one succeeds', async () => {
     const user = await server.createUser();
     const { secret } = await codeMail(user.email);
