@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import * as sdk from '../../generated/sdk.gen.js';
+import { lockCounter, recordFailure } from '../../src/backoff/queries.js';
 import { deleteInBatches } from '../../src/db/batch-delete.js';
+import { withTx } from '../../src/db/tx.js';
 import { runSweeps } from '../../src/sweep/index.js';
 import { QUIET_COUNTER_RETENTION_MS } from '../../src/sweep/constants.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -84,6 +86,31 @@ describe('sweeps: rows whose effect is over are deleted, one rule for known acco
     server.clock.advance(5 * 60_000); // the first is 10 minutes old: expired
     expect((await sweep())['expired reset secrets']).toBe(1);
     expect(await server.deps.db('password_reset_secrets').pluck('user_id')).toEqual([second.id]);
+  });
+});
+
+describe('a sweep racing a guess', () => {
+  it('loses no failure: a counter deleted between the guess\'s insert and its lock is created again', async () => {
+    const db = server.deps.db;
+    const key = `race-${randomBytes(4).toString('hex')}`;
+    await db('unknown_login_counters').insert({ key, failures: 0 });
+    // The "sweep" holds the row, so the guess's lock waits right after its insert found the row there…
+    const sweeper = await db.transaction();
+    await sweeper('unknown_login_counters').where({ key }).forUpdate().first();
+    const guess = withTx(db, async (trx) => {
+      await lockCounter(trx, { unknownLogin: key });
+      await recordFailure(trx, { unknownLogin: key }, new Date(server.clock.now()));
+    });
+    const waiting = async () => Number((await db.raw("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")).rows[0].n);
+    for (let i = 0; (await waiting()) === 0; i++) {
+      if (i > 200) throw new Error('the guess never waited on the row lock');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // …then the row is deleted under it.
+    await sweeper('unknown_login_counters').where({ key }).delete();
+    await sweeper.commit();
+    await guess;
+    expect(await db('unknown_login_counters').where({ key }).first('failures')).toEqual({ failures: 1 });
   });
 });
 
