@@ -17,7 +17,7 @@ import { addressLimitVariable, LIMITED_OPERATIONS } from '../src/address-limits/
 import { loadConfig } from '../src/config/index.js';
 import { resolveDatabaseUrl } from '../src/db/connect.js';
 import { freePort } from '../src/db/embedded.js';
-import { ORIGIN_WITHOUT_TEMPLATES } from './lib/constants.cjs';
+import { METRICS_TOKEN, ORIGIN_WITHOUT_TEMPLATES } from './lib/constants.cjs';
 import { ROOT, runDredd } from './lib/dredd.js';
 
 const REPORT = join(ROOT, '.data/contract-report.json');
@@ -178,6 +178,7 @@ async function main(): Promise<number> {
     // Dredd and the fixtures send everything from 127.0.0.1: budgets no run reaches, so only the
     // hooks that fill a budget on purpose (fx.exhaustAddressLimit) see TOO_MANY_REQUESTS.
     ...Object.fromEntries(LIMITED_OPERATIONS.map((operation) => [addressLimitVariable(operation), '1000000/60'])),
+    METRICS_TOKEN, // as in production: GET /metrics needs it (hooks/ops.cjs)
   };
   delete serviceEnv.SMTP_URL; // mails become <DATA_DIR>/mail/*.eml, which the hooks read
   if (process.env.DATABASE_URL) serviceEnv.DATABASE_URL = await isolatedDatabase(process.env.DATABASE_URL);

@@ -371,6 +371,11 @@ export type Email = string;
 export type SixDigitCode = string;
 
 /**
+ * The 6-digit code of a reset mail, or the long secret from the link in it (`otp=…`, 43 base64url characters, 256 bits). The code is burned after 5 wrong tries and capped at 10 wrong tries per account a day; the secret, which cannot be guessed, is neither, so the owner's newest mail always works.
+ */
+export type ResetOtp = string;
+
+/**
  * 8–256 characters with a lowercase letter, an uppercase letter and a digit. The letter/digit rule is checked in code (not by this schema) so that the 400 message can name the rule.
  */
 export type NewPassword = string;
@@ -405,12 +410,12 @@ export type EmptyRequest = {
 
 export type ValidatePasswordResetRequest = {
     email: Email;
-    otp: SixDigitCode;
+    otp: ResetOtp;
 };
 
 export type UpdatePasswordViaOtpRequest = {
     userEmail: Email;
-    otp: SixDigitCode;
+    otp: ResetOtp;
     newPassword: NewPassword;
 };
 
@@ -1441,6 +1446,15 @@ export type GetMetricsData = {
     query?: never;
     url: '/metrics';
 };
+
+export type GetMetricsErrors = {
+    /**
+     * No token, or not the configured `METRICS_TOKEN`.
+     */
+    401: TokenUnauthorizedError;
+};
+
+export type GetMetricsError = GetMetricsErrors[keyof GetMetricsErrors];
 
 export type GetMetricsResponses = {
     /**

@@ -1,3 +1,4 @@
+import { deleteInBatches } from '../db/batch-delete.js';
 import type { Db, Tx } from '../db/knex.js';
 import type { GuessFactor } from './constants.js';
 
@@ -8,14 +9,15 @@ export interface GuessCounter {
 
 /**
  * Whose guesses a counter counts: an account's factor, or a login name with no account (so that
- * unknown names get the same backoff, and the same 429s, as real ones).
+ * unknown names get the same backoff, and the same 429s, as real ones), or another subject with
+ * no account (a reset address: `<purpose>:<HMAC>`), so that its checks write what a real one does.
  */
-export type CounterKey = { userId: string; factor: GuessFactor } | { unknownLogin: string };
+export type CounterKey = { userId: string; factor: GuessFactor } | { unknownLogin: string } | { unknownSubject: string };
 
 function counterRow(key: CounterKey) {
-  return 'userId' in key
-    ? { table: 'guess_counters', where: { user_id: key.userId, factor: key.factor }, conflict: ['user_id', 'factor'] }
-    : { table: 'unknown_login_counters', where: { key: key.unknownLogin }, conflict: ['key'] };
+  if ('userId' in key) return { table: 'guess_counters', where: { user_id: key.userId, factor: key.factor }, conflict: ['user_id', 'factor'] };
+  // One table for every subject without an account: one sweep rule (src/sweep) covers them all.
+  return { table: 'unknown_login_counters', where: { key: 'unknownLogin' in key ? key.unknownLogin : key.unknownSubject }, conflict: ['key'] };
 }
 
 const toCounter = (row: { failures: number; last_failure_at: Date | null } | undefined): GuessCounter =>
@@ -24,8 +26,14 @@ const toCounter = (row: { failures: number; last_failure_at: Date | null } | und
 /** Locks (creating if needed) the counter until the transaction ends. */
 export async function lockCounter(trx: Tx, key: CounterKey): Promise<GuessCounter> {
   const { table, where, conflict } = counterRow(key);
-  await trx(table).insert(where).onConflict(conflict).ignore();
-  return toCounter(await trx(table).where(where).forUpdate().first('failures', 'last_failure_at'));
+  for (let attempt = 1; ; attempt++) {
+    await trx(table).insert(where).onConflict(conflict).ignore();
+    const row = await trx(table).where(where).forUpdate().first('failures', 'last_failure_at');
+    // Gone between the two statements (the sweep deleted a quiet row): create it again, so the
+    // failure this guess may record is not lost.
+    if (row) return toCounter(row);
+    if (attempt === 3) throw new Error(`guess counter in ${table} vanished three times`);
+  }
 }
 
 export async function findCounter(db: Db | Tx, key: CounterKey): Promise<GuessCounter> {
@@ -50,4 +58,17 @@ export function lockGuessCounter(trx: Tx, userId: string, factor: GuessFactor): 
 
 export function resetGuessCounter(db: Db | Tx, userId: string, factor: GuessFactor): Promise<void> {
   return resetCounter(db, { userId, factor });
+}
+
+/**
+ * Sweep: counters with no failure since `before`, one rule for both tables (accounts and names
+ * without one), so the sweep itself tells nothing. A row with no failure at all is no different
+ * from no row; an older one has outlived every wait it can impose (see src/sweep/constants.ts).
+ */
+export async function deleteQuietCounters(db: Db, before: Date): Promise<number> {
+  let deleted = 0;
+  for (const table of ['guess_counters', 'unknown_login_counters']) {
+    deleted += await deleteInBatches(db, table, (query) => query.whereNull('last_failure_at').orWhere('last_failure_at', '<', before));
+  }
+  return deleted;
 }

@@ -35,6 +35,11 @@ export const z = {
     if (!protocols.includes(url.protocol)) throw new ConfigError(`${name} must start with ${protocols.join(' or ')}//`);
     return value;
   },
+  /** A shared secret sent as a bearer token: long enough not to be guessed, no spaces. */
+  secretToken(name: string, value: string): string {
+    if (value.length < 32 || !/^[\x21-\x7e]+$/.test(value)) throw new ConfigError(`${name} must be at least 32 printable characters without spaces (openssl rand -base64 32)`);
+    return value;
+  },
   key32(name: string, value: string): Buffer {
     const key = Buffer.from(value, 'base64');
     if (key.length !== 32) throw new ConfigError(`${name} must be 32 bytes in base64 (openssl rand -base64 32)`);

@@ -34,6 +34,8 @@ export interface Config {
   addressLimits: AddressLimits;
   /** Which peers may set the client address with X-Forwarded-For (Express's `trust proxy`). */
   trustProxy: TrustProxy;
+  /** Bearer token GET /metrics requires; unset (development only): /metrics is open. */
+  metricsToken: string | undefined;
 }
 
 export { ConfigError, type TrustProxy };
@@ -57,8 +59,9 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
   const port = z.port('PORT', env.PORT ?? '3000');
   const dataDir = env.DATA_DIR ?? '.data';
   const missing = ['JWT_SIGNING_KEYS', 'TOTP_ENCRYPTION_KEYS', 'CODE_HASH_KEY'].filter((name) => !env[name]);
-  // Production also needs a real mail server: without it codes would sit in .eml files on disk.
-  const missingInProduction = [...missing, ...(env.SMTP_URL ? [] : ['SMTP_URL'])];
+  // Production also needs a real mail server (without it codes would sit in .eml files on disk)
+  // and a metrics token (metrics describe every user's traffic).
+  const missingInProduction = [...missing, ...(env.SMTP_URL ? [] : ['SMTP_URL']), ...(env.METRICS_TOKEN ? [] : ['METRICS_TOKEN'])];
   if (missingInProduction.length && nodeEnv === 'production') {
     throw new ConfigError(`missing required configuration in production: ${missingInProduction.join(', ')} (see .env.example)`);
   }
@@ -82,5 +85,6 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     mailWorkerIntervalMs: z.int('MAIL_WORKER_INTERVAL_MS', env.MAIL_WORKER_INTERVAL_MS ?? String(DEFAULT_WORKER_INTERVAL_MS), 100, 3_600_000),
     addressLimits: loadAddressLimits(env),
     trustProxy: z.trustProxy('TRUST_PROXY', env.TRUST_PROXY),
+    metricsToken: env.METRICS_TOKEN ? z.secretToken('METRICS_TOKEN', env.METRICS_TOKEN) : undefined,
   };
 }

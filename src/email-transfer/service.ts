@@ -27,13 +27,14 @@ function prepareNotice(deps: Deps, oldEmail: string, newEmail: string, choice: M
 
 /**
  * POST /user/email/initiate: a code to the new address (which waits on the code row as its
- * target). 403 blocklist, 409 taken, then the 60 s slot per user (429) in the transaction that
- * stores the code and queues the mail.
+ * target). 403 blocklist, then the 60 s slot per user (429), then 409 when the address is taken.
+ * The slot is claimed before the address is looked at and stays claimed for a taken address
+ * (that transaction commits, the 409 comes after it): otherwise any account could test
+ * addresses for existence at full speed.
  */
 export async function initiatePutEmail(deps: Deps, userId: string, email: string, choice: MailChoice): Promise<void> {
   const newEmail = normalizeEmail(email);
   assertMailDomainAllowed(deps, newEmail);
-  if (await findUserByEmail(deps.db, newEmail)) throw emailTransferErrors('NEW_EMAIL_ALREADY_IN_USE');
   const user = await findUserById(deps.db, userId);
   if (!user) throw tokenErrors('INVALID_TOKEN');
   // Rendered before anything is written (500 for a missing template). A transfer that could not
@@ -41,13 +42,16 @@ export async function initiatePutEmail(deps: Deps, userId: string, email: string
   prepareNotice(deps, user.email, newEmail, choice);
   const code = newCode();
   const mail = prepareMail(deps, { kind: 'email_transfer_code', to: newEmail, origin: choice.origin, language: choice.language, variables: { code, email: newEmail } });
-  await withTx(deps.db, async (trx) => {
+  const started = await withTx(deps.db, async (trx) => {
     const wait = await claimMailSlot(trx, deps, PURPOSE, userId);
     if (wait > 0) throw emailTransferErrors('TOO_MANY_TRANSFER_ATTEMPTS', { retryAfter: wait });
+    if (await findUserByEmail(trx, newEmail)) return false; // commit the claimed slot, answer 409 after
     await issueCode(trx, deps, userId, PURPOSE, newEmail, code);
     await upsertTransfer(trx, userId, choice, new Date(deps.clock.now()));
     await enqueueMail(trx, deps, mail);
+    return true;
   });
+  if (!started) throw emailTransferErrors('NEW_EMAIL_ALREADY_IN_USE');
 }
 
 /**

@@ -14,10 +14,13 @@ interface RouteMetadata {
   method: string;
 }
 
+/** Schemes that are not a user's token: the handler checks them itself (GET /metrics: src/ops/metrics-access.ts). */
+const HANDLER_CHECKED_SCHEMES: readonly string[] = ['metricsToken'];
+
 /** The operation's token policy is the name of its (single) security scheme; none for `security: []`. */
 export function tokenPolicyOf(schema: OperationSchema): TokenPolicy | undefined {
   const scheme = schema.security?.[0] && Object.keys(schema.security[0])[0];
-  if (!scheme) return undefined;
+  if (!scheme || HANDLER_CHECKED_SCHEMES.includes(scheme)) return undefined;
   if (!(TOKEN_POLICIES as readonly string[]).includes(scheme)) throw new Error(`unknown security scheme ${scheme} on ${schema.operationId}`);
   return scheme as TokenPolicy;
 }

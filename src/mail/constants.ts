@@ -24,7 +24,7 @@ export const REQUIRED_VARIABLES: Record<MailKind, { variables: string[]; links: 
   email_otp_challenge: { variables: ['code'], links: [] },
   email_transfer_code: { variables: ['code'], links: [] },
   email_changed_notice: { variables: [], links: [] },
-  password_reset_code: { variables: ['code'], links: [] },
+  password_reset_code: { variables: ['code'], links: ['reset'] },
   password_reset_link: { variables: [], links: ['reset'] },
   password_changed_notice: { variables: [], links: [] },
 };
@@ -52,5 +52,5 @@ export const LAST_ERROR_MAX_LENGTH = 500;
 export const DEFAULT_WORKER_INTERVAL_MS = 5_000;
 /** Finished rows (sent or failed, bodies already cleared) are kept this long for support questions, then deleted. */
 export const FINISHED_MAIL_RETENTION_MS = 7 * 24 * 60 * 60_000;
-/** How often a worker runs that clean-up (it is one DELETE; several workers running it is harmless). */
+/** How often a worker runs the sweeps (src/sweep: this one, expired slots, quiet counters, reset secrets); several workers running them is harmless. */
 export const RETENTION_SWEEP_INTERVAL_MS = 60 * 60_000;

@@ -7,3 +7,10 @@ export type MailKind =
   | 'password_reset_code'
   | 'password_reset_link'
   | 'password_changed_notice';
+
+/**
+ * Kinds anyone may have sent to any address, and that are sent only when the address has an
+ * account: counting their delivery would tell which addresses have one. Mail metrics leave them
+ * out (their delivery problems still show in the log).
+ */
+export const UNCOUNTED_MAIL_KINDS: ReadonlySet<MailKind> = new Set<MailKind>(['password_reset_code', 'password_reset_link']);

@@ -3,7 +3,6 @@ import type { Deps } from '../deps.js';
 import {
   CLAIM_BATCH_SIZE,
   CLAIM_LEASE_MS,
-  FINISHED_MAIL_RETENTION_MS,
   LAST_ERROR_MAX_LENGTH,
   MAX_BATCHES_PER_WAKE,
   MAX_SEND_ATTEMPTS,
@@ -11,8 +10,9 @@ import {
   RETENTION_SWEEP_INTERVAL_MS,
   RETRY_CAP_MS,
 } from './constants.js';
-import { deleteRefilledAddressLimits } from '../address-limits/queries.js';
-import { claimDueMails, deleteFinishedMails, failAbandonedMails, markFailed, markRetry, markSent, type ClaimedMail } from './outbox.js';
+import { runSweeps } from '../sweep/index.js';
+import { claimDueMails, failAbandonedMails, markFailed, markRetry, markSent, type ClaimedMail } from './outbox.js';
+import { UNCOUNTED_MAIL_KINDS } from './kinds.js';
 import { createTransport, type MailTransport } from './transport.js';
 
 type WorkerDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'metrics' | 'mail'>;
@@ -152,9 +152,7 @@ export class MailWorker {
     const now = clock.now();
     if (now - this.lastSweepAt >= RETENTION_SWEEP_INTERVAL_MS) {
       this.lastSweepAt = now;
-      const deleted = await deleteFinishedMails(db, new Date(now - FINISHED_MAIL_RETENTION_MS));
-      if (deleted) this.deps.log.info({ count: deleted }, 'finished mails past retention deleted');
-      await deleteRefilledAddressLimits(db, new Date(now));
+      await runSweeps(this.deps); // finished mails past retention, expired slots, counters, secrets (src/sweep)
     }
     const abandoned = await failAbandonedMails(db, new Date(now), this.settings.maxAttempts);
     if (abandoned) this.deps.log.warn({ count: abandoned }, 'mail given up: lease expired on the last attempt');
@@ -165,6 +163,11 @@ export class MailWorker {
     return result;
   }
 
+  /** Mail metrics by kind, except the kinds that would tell which addresses have an account. */
+  private count(metric: 'sent' | 'failed' | 'errors', mail: ClaimedMail): void {
+    if (!UNCOUNTED_MAIL_KINDS.has(mail.kind)) this.metrics[metric].inc({ kind: mail.kind });
+  }
+
   private async deliver(mail: ClaimedMail): Promise<'sent' | 'retried' | 'failed' | undefined> {
     const { db, clock, log } = this.deps;
     const about = { outboxId: mail.id, kind: mail.kind, brand: mail.brand, attempt: mail.attempts };
@@ -173,11 +176,11 @@ export class MailWorker {
       await this.transport.send(mail);
     } catch (err) {
       error = describeError(err);
-      this.metrics.errors.inc({ kind: mail.kind });
+      this.count('errors', mail);
       try {
         if (mail.attempts >= this.settings.maxAttempts) {
           if (!(await markFailed(db, mail, error))) return undefined;
-          this.metrics.failed.inc({ kind: mail.kind });
+          this.count('failed', mail);
           log.error({ ...about, error }, 'mail given up after the last attempt');
           return 'failed';
         }
@@ -200,7 +203,7 @@ export class MailWorker {
       log.error({ ...about, error: describeError(dbErr) }, 'mail sent but not marked sent; it will be sent again when its lease expires');
       return undefined;
     }
-    this.metrics.sent.inc({ kind: mail.kind });
+    this.count('sent', mail);
     log.info(about, 'mail sent');
     return 'sent';
   }

@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js';
+import { deleteInBatches } from '../db/batch-delete.js';
 import type { Db, Tx } from '../db/knex.js';
 import { hmacSha256 } from '../crypto/hash.js';
 import { secondsUntil } from '../http/errors.js';
@@ -33,4 +34,9 @@ export async function mailSlotWait(db: Db | Tx, deps: ThrottleDeps, purpose: str
   const row = await db('mail_throttle').where({ key: throttleKey(deps, purpose, subject) }).first('last_sent_at');
   if (!row) return 0;
   return secondsUntil(row.last_sent_at.getTime() + intervalMs, deps.clock.now());
+}
+
+/** Sweep: slots claimed before `before` hold nothing back any more (every key, user id or address, alike). */
+export async function deleteExpiredMailSlots(db: Db, before: Date): Promise<number> {
+  return deleteInBatches(db, 'mail_throttle', (query) => query.where('last_sent_at', '<=', before));
 }

@@ -6,6 +6,7 @@ import { isMigrated } from '../db/knex.js';
 import { ApiError } from '../http/errors.js';
 import { ok, okText, type PublicHandler } from '../http/handler.js';
 import { API_REFERENCE_HTML } from './docs.js';
+import { assertMetricsAccess } from './metrics-access.js';
 
 const getHealth: PublicHandler<GetHealthData, GetHealthResponses> = async () => ok({ status: 'ok' as const });
 
@@ -18,8 +19,10 @@ const getReadiness: PublicHandler<GetReadinessData, GetReadinessResponses> = asy
   return ok({ status: 'ready' as const });
 };
 
-const getMetrics: PublicHandler<GetMetricsData, GetMetricsResponses> = async ({ deps }) =>
-  okText(await deps.metrics.registry.metrics(), deps.metrics.registry.contentType);
+const getMetrics: PublicHandler<GetMetricsData, GetMetricsResponses> = async ({ deps, req }) => {
+  assertMetricsAccess(deps.config.metricsToken, req.headers.authorization);
+  return okText(await deps.metrics.registry.metrics(), deps.metrics.registry.contentType);
+};
 
 const getOpenApiSpec: PublicHandler<GetOpenApiSpecData, GetOpenApiSpecResponses> = async ({ deps }) => okText(deps.specText, 'application/yaml');
 

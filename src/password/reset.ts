@@ -1,17 +1,19 @@
+import { hmacSha256 } from '../crypto/hash.js';
 import { hashPassword } from '../crypto/password.js';
 import { withTx } from '../db/tx.js';
 import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailRequest } from '../mail/index.js';
-import { burnCodeCheck, checkCode, issueCode, newCode, type CodeCheck } from '../one-time-codes/codes.js';
-import { lockCode } from '../one-time-codes/queries.js';
+import { checkCode, issueCode, newCode, type CodeCheck } from '../one-time-codes/codes.js';
+import { CODE_TTL_MS } from '../one-time-codes/constants.js';
 import { claimMailSlot } from '../one-time-codes/throttle.js';
 import { normalizeEmail } from '../users/email.js';
 import { findUserByEmail, type UserRow } from '../users/queries.js';
 import { RESET_LINK_PATH, RESET_PURPOSE } from './constants.js';
 import { passwordErrors } from './errors.js';
-import { idleRoundTrip } from './queries.js';
+import { findResetSecret, idleRoundTrip, insertResetSecret } from './queries.js';
+import { hashResetSecret, isResetSecret, newResetSecret } from './reset-secrets.js';
 import { applyPasswordChange, assertPasswordRule, prepareChangedNotice, type PasswordDeps } from './service.js';
 
-/** Stands in for a user id when an unknown address must cost the same statements as a known one. */
+/** Stands in for a user id when an unknown address must cost the same work as a known one. */
 const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
 
 export interface ResetMailRequest {
@@ -23,33 +25,35 @@ export interface ResetMailRequest {
 /**
  * POST /user/password/reset/send ('code') and POST /v1/auth/forgot-password ('link').
  *
- * Known and unknown addresses do the same work and get the same answer: the domain check, the
- * lookup, a code drawn and the mail rendered (so a missing template is a 500 for both, before
- * anything is stored), the 60 s slot claimed per address, then a transaction of the same shape:
- * for a known account the code is stored and the mail queued, for an unknown one two statements
- * that touch nothing run instead.
+ * Both mails carry a link with a long secret (reset-secrets.ts); the code mail also shows the
+ * 6-digit code. Known and unknown addresses do the same work and get the same answer: the domain
+ * check, the lookup, a code and a secret drawn and hashed, the mail rendered (so a missing
+ * template is a 500 for both, before anything is stored), the 60 s slot claimed per address (a
+ * write for both), then a transaction of the same shape: for a known account the code and the
+ * secret are stored and the mail queued, for an unknown one three statements that touch nothing.
  */
 export async function sendResetMail(deps: PasswordDeps, via: 'code' | 'link', request: ResetMailRequest): Promise<void> {
   const email = normalizeEmail(request.email);
   assertMailDomainAllowed(deps, email);
   const user = await findUserByEmail(deps.db, email);
   const code = newCode();
-  const common: Pick<MailRequest, 'to' | 'origin' | 'language'> = { to: email, origin: request.origin, language: request.language };
-  const mail = prepareMail(
-    deps,
-    via === 'code'
-      ? { ...common, kind: 'password_reset_code', variables: { code } }
-      : { ...common, kind: 'password_reset_link', variables: {}, links: { reset: { path: RESET_LINK_PATH, query: { email, otp: code } } } },
-  );
+  const secret = newResetSecret();
+  const secretHash = hashResetSecret(deps, user?.id ?? NO_USER_ID, secret);
+  const common: Pick<MailRequest, 'to' | 'origin' | 'language' | 'links'> = {
+    to: email, origin: request.origin, language: request.language, links: { reset: { path: RESET_LINK_PATH, query: { email, otp: secret } } },
+  };
+  const mail = prepareMail(deps, via === 'code' ? { ...common, kind: 'password_reset_code', variables: { code } } : { ...common, kind: 'password_reset_link', variables: {} });
 
   await withTx(deps.db, async (trx) => {
     const wait = await claimMailSlot(trx, deps, RESET_PURPOSE, email);
     if (wait > 0) throw passwordErrors('TOO_MANY_RESET_MAIL_ATTEMPTS', { retryAfter: wait });
     if (user) {
-      // Bound to the address it was mailed to: after an email transfer it no longer opens the account.
+      // Bound to the address they were mailed to: after an email transfer they no longer open the account.
       await issueCode(trx, deps, user.id, RESET_PURPOSE, user.email, code);
+      await insertResetSecret(trx, { userId: user.id, secretHash, targetEmail: user.email, expiresAt: new Date(deps.clock.now() + CODE_TTL_MS) });
       await enqueueMail(trx, deps, mail);
     } else {
+      await idleRoundTrip(trx);
       await idleRoundTrip(trx);
       await idleRoundTrip(trx);
     }
@@ -57,49 +61,62 @@ export async function sendResetMail(deps: PasswordDeps, via: 'code' | 'link', re
 }
 
 /** A right code that was mailed to the account's current address (not to one it has since left). */
-function mailedToAccount(check: CodeCheck, user: UserRow): boolean {
-  return check.valid && check.targetEmail === user.email;
+function mailedToAccount(check: CodeCheck, user: UserRow | undefined): boolean {
+  return user !== undefined && check.valid && check.targetEmail === user.email;
+}
+
+/** The counter subject of an address without an account: an HMAC, so the table holds no addresses. */
+function unknownResetKey(deps: PasswordDeps, email: string): string {
+  return hmacSha256(deps.config.codeHashKey, 'unknown-reset', normalizeEmail(email)).toString('base64url');
 }
 
 /**
- * Checks a reset code in its own transaction and commits the outcome (a wrong try is counted
- * even though the caller answers 401 afterwards). An unknown address takes the same path: one
- * HMAC and a row-locking read that finds nothing, like a known account without a live code.
+ * Checks an `otp` without spending it. A long secret: one read, the same for a known and an
+ * unknown address. A 6-digit code: checked in its own transaction that commits the outcome (a
+ * wrong try is counted even though the caller answers 401 afterwards); an unknown address runs
+ * the very same statements against a counter of its own (under an HMAC of the address) and a
+ * code row that cannot exist, so it commits the same write a known one does.
  */
-async function checkResetCode(deps: PasswordDeps, user: UserRow | undefined, code: string, consume: boolean): Promise<boolean> {
-  return withTx(deps.db, async (trx) => {
-    if (!user) {
-      burnCodeCheck(deps, code);
-      await idleRoundTrip(trx); // where a known account locks its guess counter
-      await lockCode(trx, NO_USER_ID, RESET_PURPOSE);
-      return false;
-    }
-    return mailedToAccount(await checkCode(trx, deps, { userId: user.id, purpose: RESET_PURPOSE, code, consume }), user);
-  });
+async function checkResetOtp(deps: PasswordDeps, email: string, user: UserRow | undefined, otp: string): Promise<boolean> {
+  if (isResetSecret(otp)) {
+    const userId = user?.id ?? NO_USER_ID;
+    const target = await findResetSecret(deps.db, userId, hashResetSecret(deps, userId, otp), new Date(deps.clock.now()));
+    return user !== undefined && target === user.email;
+  }
+  const subject = user ? { userId: user.id } : { unknownKey: unknownResetKey(deps, email) };
+  return withTx(deps.db, async (trx) => mailedToAccount(await checkCode(trx, deps, { ...subject, purpose: RESET_PURPOSE, code: otp, consume: false }), user));
 }
 
-/** POST /user/password/reset/validate: the code stays usable; any failure is 401 OTP_INVALID_EXPIRED. */
-export async function validateResetCode(deps: PasswordDeps, email: string, code: string): Promise<void> {
+/** POST /user/password/reset/validate: the code or secret stays usable; any failure is 401 OTP_INVALID_EXPIRED. */
+export async function validateResetCode(deps: PasswordDeps, email: string, otp: string): Promise<void> {
   const user = await findUserByEmail(deps.db, email);
-  if (!(await checkResetCode(deps, user, code, false))) throw passwordErrors('OTP_INVALID_EXPIRED');
+  if (!(await checkResetOtp(deps, email, user, otp))) throw passwordErrors('OTP_INVALID_EXPIRED');
 }
 
 /**
- * PUT /user/password/otp. The code is checked first without being spent (so wrong and unknown
- * cost the same and no argon2 runs for them); only then is the new password hashed, and the
- * change transaction consumes the code under its row lock: of two requests racing with one
- * code, exactly one changes the password, the other gets 401.
+ * PUT /user/password/otp, with a 6-digit code or a long secret. It is checked first without
+ * being spent (so wrong and unknown cost the same and no argon2 runs for them); only then is the
+ * new password hashed, and the change transaction spends it under its row lock: of two requests
+ * racing with one code or secret, exactly one changes the password, the other gets 401.
  */
-export async function resetPassword(deps: PasswordDeps, email: string, code: string, newPassword: string): Promise<void> {
+export async function resetPassword(deps: PasswordDeps, email: string, otp: string, newPassword: string): Promise<void> {
   assertPasswordRule(newPassword);
   const user = await findUserByEmail(deps.db, email);
-  const valid = await checkResetCode(deps, user, code, false);
+  const valid = await checkResetOtp(deps, email, user, otp);
   if (!user || !valid) throw passwordErrors('OTP_INVALID_EXPIRED');
 
   const notice = prepareChangedNotice(deps, user.email);
   const passwordHash = await hashPassword(newPassword);
+  if (isResetSecret(otp)) {
+    const resetSecret = { secretHash: hashResetSecret(deps, user.id, otp), targetEmail: user.email };
+    await withTx(deps.db, async (trx) => {
+      // Spent meanwhile (a racing request): throwing rolls the change back.
+      if (!(await applyPasswordChange(trx, deps, { userId: user.id, passwordHash, notice, resetSecret }))) throw passwordErrors('OTP_INVALID_EXPIRED');
+    });
+    return;
+  }
   const changed = await withTx(deps.db, async (trx) => {
-    const check = await checkCode(trx, deps, { userId: user.id, purpose: RESET_PURPOSE, code, consume: true });
+    const check = await checkCode(trx, deps, { userId: user.id, purpose: RESET_PURPOSE, code: otp, consume: true });
     return mailedToAccount(check, user) && (await applyPasswordChange(trx, deps, { userId: user.id, passwordHash, notice }));
   });
   if (!changed) throw passwordErrors('OTP_INVALID_EXPIRED');

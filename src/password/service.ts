@@ -1,13 +1,14 @@
 import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { resetGuessCounter } from '../backoff/guard.js';
+import { safeEqual } from '../crypto/hash.js';
 import { enqueueMail, prepareMail, type PreparedMail } from '../mail/index.js';
 import { deleteCode } from '../one-time-codes/queries.js';
 import { revokeAllRefreshTokens } from '../tokens/queries.js';
 import { passwordRuleViolation } from '../users/password-rule.js';
 import { RESET_PURPOSE } from './constants.js';
 import { passwordRuleError } from './errors.js';
-import { updatePasswordHash } from './queries.js';
+import { deleteResetSecrets, updatePasswordHash } from './queries.js';
 
 export type PasswordDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'mail'>;
 
@@ -27,19 +28,23 @@ export function prepareChangedNotice(deps: Pick<Deps, 'mail'>, to: string): Prep
  * password). The hash is computed by the caller before the transaction opens (argon2id, ~15 ms).
  * - the new hash, and `password_changed_at` = now: every JWT issued before is rejected
  * - every refresh token of the user revoked
- * - the password backoff reset, and any pending reset code dropped
+ * - the password backoff reset, and any pending reset code and reset secrets dropped
  * - 2FA left as it was: the next login still asks for it
  * - the notice queued to the account address
- * Returns false when `expectedHash` no longer matches (a concurrent change won): roll back then.
+ * Returns false when `expectedHash` no longer matches (a concurrent change won), or when
+ * `resetSecret` (the secret this reset came with) is no longer there: roll back then.
  */
 export async function applyPasswordChange(
   trx: Tx,
   deps: PasswordDeps,
-  change: { userId: string; passwordHash: string; expectedHash?: string; notice: PreparedMail },
+  change: { userId: string; passwordHash: string; expectedHash?: string; notice: PreparedMail; resetSecret?: { secretHash: Buffer; targetEmail: string } },
 ): Promise<boolean> {
   const now = new Date(deps.clock.now());
-  // The reset code before the user row: the order a reset by code takes them in (no deadlock).
+  // Reset code, then reset secrets, then the user row: the order every reset takes them in (no deadlock).
   await deleteCode(trx, change.userId, RESET_PURPOSE);
+  const secrets = await deleteResetSecrets(trx, change.userId);
+  const wanted = change.resetSecret;
+  if (wanted && !secrets.some((s) => safeEqual(s.secretHash, wanted.secretHash) && s.targetEmail === wanted.targetEmail && s.expiresAt > now)) return false;
   const updated = await updatePasswordHash(trx, { userId: change.userId, passwordHash: change.passwordHash, now, expectedHash: change.expectedHash });
   if (!updated) return false;
   await revokeAllRefreshTokens(trx, change.userId, now);

@@ -15,7 +15,7 @@ describe('configuration', () => {
   it('rejects malformed values with a message naming the variable', async () => {
     await expect(loadConfig({ PORT: 'abc' })).rejects.toThrow(ConfigError);
     await expect(loadConfig({ PORT: 'abc' })).rejects.toThrow(/PORT/);
-    await expect(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:25', JWT_SIGNING_KEYS: '[]', TOTP_ENCRYPTION_KEYS: 'k:abc', CODE_HASH_KEY: 'x' })).rejects.toThrow(
+    await expect(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:25', METRICS_TOKEN: 'm'.repeat(32), JWT_SIGNING_KEYS: '[]', TOTP_ENCRYPTION_KEYS: 'k:abc', CODE_HASH_KEY: 'x' })).rejects.toThrow(
       /JWT_SIGNING_KEYS/,
     );
     await expect(loadConfig({ DATABASE_URL: 'mysql://x' })).rejects.toThrow(/DATABASE_URL/);
@@ -51,6 +51,21 @@ describe('configuration', () => {
       await expect(load('true')).rejects.toThrow(/^TRUST_PROXY=true would let any client choose its address/);
       await expect(load('loopback, not-an-address')).rejects.toThrow(/^TRUST_PROXY must be/);
       await expect(load('10.0.0.0/99')).rejects.toThrow(/^TRUST_PROXY must be/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('production refuses to start without METRICS_TOKEN; a short or spaced one is refused anywhere, by name', async () => {
+    await expect(loadConfig({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:25', CODE_HASH_KEY: Buffer.alloc(32).toString('base64') })).rejects.toThrow(
+      /missing required configuration in production: .*METRICS_TOKEN/,
+    );
+    const dataDir = await mkdtemp(join(tmpdir(), 'sg1-config-'));
+    try {
+      for (const token of ['too-short', `${'x'.repeat(32)} y`]) {
+        await expect(loadConfig({ METRICS_TOKEN: token, DATA_DIR: dataDir })).rejects.toThrow(/METRICS_TOKEN must be at least 32 printable characters/);
+      }
+      expect((await loadConfig({ METRICS_TOKEN: 'm'.repeat(32), DATA_DIR: dataDir })).metricsToken).toBe('m'.repeat(32));
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -104,8 +104,25 @@ describe('email transfer (initiatePutEmail, putEmail)', () => {
       const initiate = await sdk.initiatePutEmail({ client: server.client, headers: bearer(accessToken), body: { email } });
       expect(initiate.response.status).toBe(409);
       expect(initiate.error).toEqual(inUse);
+      server.clock.advance(60_000); // each call takes the 60 s slot (next test)
     }
     expect(await server.deps.db('one_time_codes').where({ user_id: user.id })).toEqual([]);
+  });
+
+  it('initiate: the 60 s limit applies to every call, taken address or not, before the 409 (no existence test at full speed)', async () => {
+    const { accessToken } = await freshUser();
+    const taken = (await server.createUser()).email;
+    const initiate = (email: string) => sdk.initiatePutEmail({ client: server.client, headers: bearer(accessToken), body: { email } });
+    expect((await initiate(taken)).error).toEqual(inUse);
+    server.clock.advance(10_000);
+    // A second probe, of a taken and of a free address, is refused alike: the 409 told nothing new.
+    for (const email of [(await server.createUser()).email, newAddress()]) {
+      const early = await initiate(email);
+      expect(early.error).toEqual({ statusCode: 429, error: 'Too many requests', message: 'TOO_MANY_TRANSFER_ATTEMPTS', retryAfter: 50 });
+      expect(early.response.headers.get('retry-after')).toBe('50');
+    }
+    server.clock.advance(50_000);
+    await transferCode(accessToken, newAddress());
   });
 
   it('put: 409 NEW_EMAIL_ALREADY_IN_USE when the address was taken meanwhile; the account keeps its email', async () => {

@@ -29,7 +29,7 @@ beforeEach(async () => {
 describe('outbox delivery over SMTP', () => {
   it('delivers a queued mail and clears its bodies once sent', async () => {
     const deps = await mailDeps(database.db, { smtpUrl: smtp.url });
-    await enqueue(deps, sampleRequest(1, { kind: 'password_reset_code', variables: { code: '734512' } }));
+    await enqueue(deps, sampleRequest(1, { kind: 'password_reset_code', variables: { code: '734512' }, links: { reset: { path: '/reset-password', query: { email: 'user1@example.com', otp: 'x'.repeat(43) } } } }));
     const [queued] = await findOutboxMails(database.db);
     expect(queued).toMatchObject({ status: 'queued', attempts: 0, to_address: 'user1@example.com', brand: 'smartgridone', language: 'en' });
     expect(queued!.text).toContain('734512');

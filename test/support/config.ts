@@ -23,6 +23,7 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     // address-limit tests set their own budgets.
     addressLimits: {},
     trustProxy: false,
+    metricsToken: undefined,
     ...overrides,
   };
 }

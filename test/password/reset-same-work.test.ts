@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import * as sdk from '../../generated/sdk.gen.js';
+import { hmacSha256 } from '../../src/crypto/hash.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+
+/**
+ * validatePasswordReset and updatePasswordViaOtp must do the same database work for a known and
+ * an unknown email (not a write transaction for one and a read-only one for the other: on a
+ * server with fsync on, that is a WAL flush apart). Shown without timing: the statements each
+ * request sends, as knex's `query` events see them, reduced to verb, table and row lock.
+ */
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+/** The two counter tables are the same work under two names (an account's, an unknown address's). */
+const TABLE_ALIASES: Record<string, string> = { guess_counters: 'counter', unknown_login_counters: 'counter' };
+
+function signature(sql: string): string {
+  const text = sql.trim().toLowerCase();
+  const verb = text.split(/\s+/)[0]!.replace(/;$/, '');
+  const table = /(?:from|into|update)\s+"(\w+)"/.exec(text)?.[1];
+  return [verb, table ? (TABLE_ALIASES[table] ?? table) : undefined, /for update/.test(text) ? 'for update' : undefined].filter(Boolean).join(' ');
+}
+
+/** The statements `request` sends, in order. */
+async function statementsOf(request: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const listener = (query: { sql: string }) => seen.push(signature(query.sql));
+  server.deps.db.on('query', listener);
+  try {
+    await request();
+  } finally {
+    server.deps.db.off('query', listener);
+  }
+  return seen;
+}
+
+const isWrite = (statement: string) => /^(insert|update|delete)\b/.test(statement) || statement.endsWith('for update');
+
+describe('known and unknown emails: the same database work', () => {
+  const operations = {
+    validatePasswordReset: (email: string, otp: string) => sdk.validatePasswordReset({ client: server.client, body: { email, otp } }),
+    updatePasswordViaOtp: (email: string, otp: string) => sdk.updatePasswordViaOtp({ client: server.client, body: { userEmail: email, otp, newPassword: 'Never-Set-2026' } }),
+  };
+
+  it.each(Object.keys(operations))('%s with a wrong 6-digit code: the same statements, each a committed write', async (name) => {
+    const call = operations[name as keyof typeof operations];
+    const known = await server.createUser();
+    const unknown = `nobody-${randomBytes(4).toString('hex')}@example.com`;
+    for (const email of [known.email, unknown]) {
+      expect((await sdk.sendPasswordReset({ client: server.client, body: { email } })).response.status).toBe(200);
+    }
+    // Twice each: a first check and one on a counter that already exists.
+    for (let round = 0; round < 2; round++) {
+      const forKnown = await statementsOf(() => call(known.email, '000000'));
+      const forUnknown = await statementsOf(() => call(unknown, '000000'));
+      expect(forUnknown).toEqual(forKnown);
+      expect(forKnown.filter((s) => s.startsWith('update'))).not.toEqual([]);
+      expect(forKnown).toContain('commit');
+    }
+    // The unknown address's failures were recorded (and committed) like the account's.
+    const key = `password_reset:${hmacSha256(server.deps.config.codeHashKey, 'unknown-reset', unknown).toString('base64url')}`;
+    expect(await server.deps.db('unknown_login_counters').where({ key }).first('failures')).toEqual({ failures: 2 });
+    const account = await server.deps.db('guess_counters').where({ user_id: known.id, factor: 'code:password_reset' }).first('failures');
+    expect(account.failures).toBe(2);
+  });
+
+  it.each(Object.keys(operations))('%s with a wrong long secret: the same statements', async (name) => {
+    const call = operations[name as keyof typeof operations];
+    const known = await server.createUser();
+    const unknown = `nobody-${randomBytes(4).toString('hex')}@example.com`;
+    const secret = randomBytes(32).toString('base64url');
+    const forKnown = await statementsOf(() => call(known.email, secret));
+    const forUnknown = await statementsOf(() => call(unknown, secret));
+    expect(forUnknown).toEqual(forKnown);
+    expect(forKnown.some(isWrite)).toBe(false); // a single read each, nothing to flush for either
+  });
+});
