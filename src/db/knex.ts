@@ -8,8 +8,30 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 export type Db = Knex;
 export type Tx = Knex.Transaction;
 
-export function createDb(url: string, poolMax = 10): Db {
-  return knex({ client: 'pg', connection: url, pool: { min: 0, max: poolMax } });
+/**
+ * How long a request waits for a pooled connection (and a new connection for its TCP/TLS
+ * handshake) before it gives up: a database that is gone answers 503 in about this time, not
+ * after knex's default 60 s.
+ */
+export const DB_ACQUIRE_TIMEOUT_MS = 2000;
+
+export interface DbOptions {
+  /** Pool size (DATABASE_POOL_MAX). */
+  poolMax?: number;
+  acquireTimeoutMs?: number;
+}
+
+export function createDb(url: string, options: DbOptions | number = {}): Db {
+  const { poolMax = 10, acquireTimeoutMs = DB_ACQUIRE_TIMEOUT_MS } = typeof options === 'number' ? { poolMax: options } : options;
+  return knex({
+    client: 'pg',
+    connection: { connectionString: url, connectionTimeoutMillis: acquireTimeoutMs },
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: acquireTimeoutMs,
+    // knex would otherwise put the SQL with its bound values (rendered mails, codes, hashes) into
+    // err.message, which the error handler logs.
+    compileSqlOnError: false,
+  });
 }
 
 export async function migrateLatest(db: Db): Promise<void> {
