@@ -7,6 +7,7 @@ import * as createOneTimeCodes from './20261126000500_create_one_time_codes.js';
 import * as createMailOutbox from './20261126000600_create_mail_outbox.js';
 import * as createEmailTransfers from './20261126000700_create_email_transfers.js';
 import * as createUnknownLoginCounters from './20261126000800_create_unknown_login_counters.js';
+import * as addMailOutboxMessageRef from './20261201000100_add_mail_outbox_message_ref.js';
 
 /** Migrations are imported statically: no file-system scan, so they run the same under tsx, vitest and a bundle. */
 const migrations: Record<string, Knex.Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261126000600_create_mail_outbox': createMailOutbox,
   '20261126000700_create_email_transfers': createEmailTransfers,
   '20261126000800_create_unknown_login_counters': createUnknownLoginCounters,
+  '20261201000100_add_mail_outbox_message_ref': addMailOutboxMessageRef,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
