@@ -234,6 +234,26 @@ export type UnableToFindMailTemplateError = {
     message: 'UNABLE_TO_FIND_MAIL_TEMPLATE' | 'INTERNAL_SERVER_ERROR';
 };
 
+export type ServiceUnavailableError = {
+    statusCode: 503;
+    error: 'Service Unavailable';
+    message: 'SERVICE_UNAVAILABLE';
+    /**
+     * Whole seconds to wait; equals the `Retry-After` header.
+     */
+    retryAfter: number;
+};
+
+export type ServerBusyOrUnavailableError = {
+    statusCode: 503;
+    error: 'Service Unavailable';
+    message: 'SERVER_BUSY' | 'SERVICE_UNAVAILABLE';
+    /**
+     * Whole seconds to wait; equals the `Retry-After` header.
+     */
+    retryAfter: number;
+};
+
 /**
  * The contract names no reason phrase for 503, so `error` is not narrowed.
  */
@@ -443,6 +463,10 @@ export type LoginErrors = {
      * The account has no password stored.
      */
     500: NoPasswordInfoError;
+    /**
+     * `SERVER_BUSY`: every password-hashing slot and its short queue are taken; the request was shed before any database work. `SERVICE_UNAVAILABLE`: the database cannot be reached (a connection could not be had within about 2 s). Nothing was changed either way; retry after `retryAfter` seconds.
+     */
+    503: ServerBusyOrUnavailableError;
 };
 
 export type LoginError = LoginErrors[keyof LoginErrors];
@@ -468,6 +492,10 @@ export type GetAccessTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type GetAccessTokenError = GetAccessTokenErrors[keyof GetAccessTokenErrors];
@@ -493,6 +521,10 @@ export type GetRefreshTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type GetRefreshTokenError = GetRefreshTokenErrors[keyof GetRefreshTokenErrors];
@@ -518,6 +550,10 @@ export type LogoutErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type LogoutError = LogoutErrors[keyof LogoutErrors];
@@ -543,6 +579,10 @@ export type ValidateRefreshTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type ValidateRefreshTokenError = ValidateRefreshTokenErrors[keyof ValidateRefreshTokenErrors];
@@ -568,6 +608,10 @@ export type ValidateAccessTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type ValidateAccessTokenError = ValidateAccessTokenErrors[keyof ValidateAccessTokenErrors];
@@ -593,6 +637,10 @@ export type GetTwoFaErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type GetTwoFaError = GetTwoFaErrors[keyof GetTwoFaErrors];
@@ -643,6 +691,10 @@ export type InitiateEmailOtpErrors = {
      * The selected mail configuration lacks the template this mail needs.
      */
     500: UnableToFindMailTemplateError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type InitiateEmailOtpError = InitiateEmailOtpErrors[keyof InitiateEmailOtpErrors];
@@ -676,6 +728,10 @@ export type CompleteEmailOtpErrors = {
      * Email OTP has not been set up.
      */
     409: EmailOtpUninitializedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type CompleteEmailOtpError = CompleteEmailOtpErrors[keyof CompleteEmailOtpErrors];
@@ -726,6 +782,10 @@ export type InitiateEmailOtpAuthenticationErrors = {
      * The selected mail configuration lacks the template this mail needs.
      */
     500: UnableToFindMailTemplateError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type InitiateEmailOtpAuthenticationError = InitiateEmailOtpAuthenticationErrors[keyof InitiateEmailOtpAuthenticationErrors];
@@ -759,6 +819,10 @@ export type VerifyEmailOtpAuthenticationErrors = {
      * Email OTP is not enabled (possibly set up but not yet enabled).
      */
     409: EmailOtpInactiveError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type VerifyEmailOtpAuthenticationError = VerifyEmailOtpAuthenticationErrors[keyof VerifyEmailOtpAuthenticationErrors];
@@ -788,6 +852,10 @@ export type NewEmailOtpWaitDurationErrors = {
      * Email OTP has not been set up.
      */
     409: EmailOtpUninitializedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type NewEmailOtpWaitDurationError = NewEmailOtpWaitDurationErrors[keyof NewEmailOtpWaitDurationErrors];
@@ -817,6 +885,10 @@ export type RemoveEmailOtpErrors = {
      * Email OTP is not active.
      */
     409: EmailOtpAlreadyInactiveError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type RemoveEmailOtpError = RemoveEmailOtpErrors[keyof RemoveEmailOtpErrors];
@@ -846,6 +918,10 @@ export type InitiateTotpErrors = {
      * A token error, or an access token where a sudo token is required.
      */
     401: SudoTokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type InitiateTotpError = InitiateTotpErrors[keyof InitiateTotpErrors];
@@ -887,6 +963,10 @@ export type CompleteTotpErrors = {
      * The stored TOTP secret cannot be decrypted or read.
      */
     500: TotpCorruptError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type CompleteTotpError = CompleteTotpErrors[keyof CompleteTotpErrors];
@@ -928,6 +1008,10 @@ export type VerifyTotpErrors = {
      * The stored TOTP secret cannot be decrypted or read.
      */
     500: TotpCorruptError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type VerifyTotpError = VerifyTotpErrors[keyof VerifyTotpErrors];
@@ -957,6 +1041,10 @@ export type TotpGuessWaitDurationErrors = {
      * TOTP has not been set up.
      */
     409: TotpUninitializedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type TotpGuessWaitDurationError = TotpGuessWaitDurationErrors[keyof TotpGuessWaitDurationErrors];
@@ -986,6 +1074,10 @@ export type RemoveTotpErrors = {
      * TOTP is not active.
      */
     409: TotpAlreadyInactiveError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type RemoveTotpError = RemoveTotpErrors[keyof RemoveTotpErrors];
@@ -1019,6 +1111,10 @@ export type ResetRecoveryCodesErrors = {
      * 2FA is off, so there are no recovery codes to reset.
      */
     409: TwoFaDisabledError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type ResetRecoveryCodesError = ResetRecoveryCodesErrors[keyof ResetRecoveryCodesErrors];
@@ -1056,6 +1152,10 @@ export type VerifyRecoveryCodesErrors = {
      * A recovery code guess came before the backoff wait ended; it was neither evaluated nor counted.
      */
     429: TooManyRecoveryCodeChecksError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type VerifyRecoveryCodesError = VerifyRecoveryCodesErrors[keyof VerifyRecoveryCodesErrors];
@@ -1085,6 +1185,10 @@ export type RecoveryCodeGuessWaitDurationErrors = {
      * The user has no recovery codes.
      */
     409: RecoveryCodesUninitializedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type RecoveryCodeGuessWaitDurationError = RecoveryCodeGuessWaitDurationErrors[keyof RecoveryCodeGuessWaitDurationErrors];
@@ -1139,6 +1243,10 @@ export type InitiatePutEmailErrors = {
      * The selected mail configuration lacks the template this mail needs.
      */
     500: UnableToFindMailTemplateError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type InitiatePutEmailError = InitiatePutEmailErrors[keyof InitiatePutEmailErrors];
@@ -1172,6 +1280,10 @@ export type PutEmailErrors = {
      * Another account already uses the new address.
      */
     409: NewEmailAlreadyInUseError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type PutEmailError = PutEmailErrors[keyof PutEmailErrors];
@@ -1218,6 +1330,10 @@ export type SendPasswordResetErrors = {
      * The selected mail configuration lacks the template this mail needs.
      */
     500: UnableToFindMailTemplateError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type SendPasswordResetError = SendPasswordResetErrors[keyof SendPasswordResetErrors];
@@ -1247,6 +1363,10 @@ export type ValidatePasswordResetErrors = {
      * The code is wrong, expired or used up (or the email is unknown).
      */
     401: OtpUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type ValidatePasswordResetError = ValidatePasswordResetErrors[keyof ValidatePasswordResetErrors];
@@ -1276,6 +1396,10 @@ export type UpdatePasswordViaOtpErrors = {
      * The code is wrong, expired or used up (or the email is unknown).
      */
     401: OtpUnauthorizedError;
+    /**
+     * `SERVER_BUSY`: every password-hashing slot and its short queue are taken; the request was shed before any database work. `SERVICE_UNAVAILABLE`: the database cannot be reached (a connection could not be had within about 2 s). Nothing was changed either way; retry after `retryAfter` seconds.
+     */
+    503: ServerBusyOrUnavailableError;
 };
 
 export type UpdatePasswordViaOtpError = UpdatePasswordViaOtpErrors[keyof UpdatePasswordViaOtpErrors];
@@ -1313,6 +1437,10 @@ export type UpdatePasswordViaSudoErrors = {
      * The account has no password stored.
      */
     500: NoPasswordInfoError;
+    /**
+     * `SERVER_BUSY`: every password-hashing slot and its short queue are taken; the request was shed before any database work. `SERVICE_UNAVAILABLE`: the database cannot be reached (a connection could not be had within about 2 s). Nothing was changed either way; retry after `retryAfter` seconds.
+     */
+    503: ServerBusyOrUnavailableError;
 };
 
 export type UpdatePasswordViaSudoError = UpdatePasswordViaSudoErrors[keyof UpdatePasswordViaSudoErrors];
@@ -1359,6 +1487,10 @@ export type PostForgotPasswordErrors = {
      * The selected mail configuration lacks the template this mail needs.
      */
     500: UnableToFindMailTemplateError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type PostForgotPasswordError = PostForgotPasswordErrors[keyof PostForgotPasswordErrors];
