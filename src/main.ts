@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   }
   const database = await resolveDatabaseUrl(config, (line) => log.debug({ postgres: line.trim() }, 'embedded postgres'));
   if (database.embedded) log.info({ dataDir: resolve(config.dataDir, 'pg') }, 'started embedded PostgreSQL (set DATABASE_URL to use your own server)');
-  const db = createDb(database.url, { poolMax: config.databasePoolMax });
+  const db = createDb(database.url, { poolMax: config.databasePoolMax, log });
   await migrateLatest(db);
 
   const deps = await buildDeps(config, db, { log });

@@ -1,5 +1,6 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { migrationSource } from './migrations/index.js';
 
 // bigint (int8) columns such as outbox ids and TOTP steps fit in a JS number for this service's ranges.
@@ -19,10 +20,15 @@ export interface DbOptions {
   /** Pool size (DATABASE_POOL_MAX). */
   poolMax?: number;
   acquireTimeoutMs?: number;
+  /** Where knex's own warnings go (default: dropped; the failing request logs its error once). */
+  log?: Pick<Logger, 'warn'>;
 }
 
+/** knex's warnings carry a stack trace (one per failed connection attempt in an outage): keep the first line. */
+const firstLine = (message: unknown) => String(message).split('\n')[0];
+
 export function createDb(url: string, options: DbOptions | number = {}): Db {
-  const { poolMax = 10, acquireTimeoutMs = DB_ACQUIRE_TIMEOUT_MS } = typeof options === 'number' ? { poolMax: options } : options;
+  const { poolMax = 10, acquireTimeoutMs = DB_ACQUIRE_TIMEOUT_MS, log } = typeof options === 'number' ? { poolMax: options } : options;
   return knex({
     client: 'pg',
     connection: { connectionString: url, connectionTimeoutMillis: acquireTimeoutMs },
@@ -31,6 +37,12 @@ export function createDb(url: string, options: DbOptions | number = {}): Db {
     // knex would otherwise put the SQL with its bound values (rendered mails, codes, hashes) into
     // err.message, which the error handler logs.
     compileSqlOnError: false,
+    log: {
+      warn: (message: unknown) => log?.warn({ knex: firstLine(message) }, 'database warning'),
+      error: (message: unknown) => log?.warn({ knex: firstLine(message) }, 'database error'),
+      deprecate: () => undefined,
+      debug: () => undefined,
+    },
   });
 }
 
