@@ -1,6 +1,7 @@
 import { loadSpecText, parseSpec } from '../../src/http/spec.js';
 import { signJwt } from '../../src/tokens/jwt.js';
 import type { Deps } from '../../src/deps.js';
+import type { JwtKind } from '../../src/tokens/constants.js';
 
 /** One operation of openapi.yaml, with what a valid request to it needs. */
 export interface SpecOperation {
@@ -46,15 +47,24 @@ export const specOperations: SpecOperation[] = Object.entries(spec.paths as Reco
 /** Operations that need no database: their answers must not change when it is away. */
 export const DATABASE_FREE_OPERATIONS = ['getHealth', 'getMetrics', 'getOpenApiSpec', 'getApiReference', 'getJwks'];
 
+/** The JWT kind each security scheme is named after (the token a client would send). */
+const JWT_KIND_OF_SCHEME: Record<string, JwtKind> = {
+  accessToken: 'access',
+  accessOrPartialToken: 'partial',
+  sudoToken: 'sudo',
+  sudoOrAccessWithout2fa: 'sudo',
+};
+
 /**
- * A bearer token the operation's security scheme accepts up to the point where the service
- * looks the caller up: any opaque string for refresh tokens (the lookup is the check), a sudo
- * JWT signed with the server's key otherwise (every JWT policy takes a sudo token).
+ * A bearer token of the kind the operation's security scheme names, signed with the server's
+ * key (JWTs), or the given refresh token (whose lookup is the check).
  */
 export async function tokenForScheme(deps: Pick<Deps, 'keys' | 'clock'>, scheme: string | undefined, user: { id: string; passwordChangedAt: number }, refreshToken: string): Promise<string | undefined> {
   if (!scheme) return undefined;
   if (scheme === 'refreshToken') return refreshToken;
-  return signJwt(deps.keys, deps.clock, { userId: user.id, kind: 'sudo', passwordChangedAt: user.passwordChangedAt });
+  const kind = JWT_KIND_OF_SCHEME[scheme];
+  if (!kind) throw new Error(`unknown security scheme ${scheme}`);
+  return signJwt(deps.keys, deps.clock, { userId: user.id, kind, passwordChangedAt: user.passwordChangedAt });
 }
 
 /** The operation's request as the spec's examples describe it. */
