@@ -248,6 +248,26 @@ export type UnableToFindMailTemplateError = {
     message: 'UNABLE_TO_FIND_MAIL_TEMPLATE' | 'INTERNAL_SERVER_ERROR';
 };
 
+export type ServiceUnavailableError = {
+    statusCode: 503;
+    error: 'Service Unavailable';
+    message: 'SERVICE_UNAVAILABLE';
+    /**
+     * Whole seconds to wait; equals the `Retry-After` header.
+     */
+    retryAfter: number;
+};
+
+export type ServerBusyOrUnavailableError = {
+    statusCode: 503;
+    error: 'Service Unavailable';
+    message: 'SERVER_BUSY' | 'SERVICE_UNAVAILABLE';
+    /**
+     * Whole seconds to wait; equals the `Retry-After` header.
+     */
+    retryAfter: number;
+};
+
 /**
  * The contract names no reason phrase for 503, so `error` is not narrowed.
  */
@@ -462,6 +482,10 @@ export type LoginErrors = {
      * The account has no password stored.
      */
     500: NoPasswordInfoError;
+    /**
+     * `SERVER_BUSY`: every password-hashing slot and its short queue are taken; the request was shed before any database work. `SERVICE_UNAVAILABLE`: the database cannot be reached (a connection could not be had within about 2 s). Nothing was changed either way; retry after `retryAfter` seconds.
+     */
+    503: ServerBusyOrUnavailableError;
 };
 
 export type LoginError = LoginErrors[keyof LoginErrors];
@@ -487,6 +511,10 @@ export type GetAccessTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type GetAccessTokenError = GetAccessTokenErrors[keyof GetAccessTokenErrors];
@@ -512,6 +540,10 @@ export type GetRefreshTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type GetRefreshTokenError = GetRefreshTokenErrors[keyof GetRefreshTokenErrors];
@@ -537,6 +569,10 @@ export type LogoutErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type LogoutError = LogoutErrors[keyof LogoutErrors];
@@ -562,6 +598,10 @@ export type ValidateRefreshTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type ValidateRefreshTokenError = ValidateRefreshTokenErrors[keyof ValidateRefreshTokenErrors];
@@ -587,6 +627,10 @@ export type ValidateAccessTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type ValidateAccessTokenError = ValidateAccessTokenErrors[keyof ValidateAccessTokenErrors];
@@ -612,6 +656,10 @@ export type GetTwoFaErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type GetTwoFaError = GetTwoFaErrors[keyof GetTwoFaErrors];
@@ -662,6 +710,10 @@ export type InitiateEmailOtpErrors = {
      * The selected mail configuration lacks the template this mail needs.
      */
     500: UnableToFindMailTemplateError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type InitiateEmailOtpError = InitiateEmailOtpErrors[keyof InitiateEmailOtpErrors];
@@ -695,6 +747,10 @@ export type CompleteEmailOtpErrors = {
      * Email OTP has not been set up.
      */
     409: EmailOtpUninitializedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type CompleteEmailOtpError = CompleteEmailOtpErrors[keyof CompleteEmailOtpErrors];
@@ -745,6 +801,10 @@ export type InitiateEmailOtpAuthenticationErrors = {
      * The selected mail configuration lacks the template this mail needs.
      */
     500: UnableToFindMailTemplateError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type InitiateEmailOtpAuthenticationError = InitiateEmailOtpAuthenticationErrors[keyof InitiateEmailOtpAuthenticationErrors];
@@ -778,6 +838,10 @@ export type VerifyEmailOtpAuthenticationErrors = {
      * Email OTP is not enabled (possibly set up but not yet enabled).
      */
     409: EmailOtpInactiveError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type VerifyEmailOtpAuthenticationError = VerifyEmailOtpAuthenticationErrors[keyof VerifyEmailOtpAuthenticationErrors];
@@ -807,6 +871,10 @@ export type NewEmailOtpWaitDurationErrors = {
      * Email OTP has not been set up.
      */
     409: EmailOtpUninitializedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type NewEmailOtpWaitDurationError = NewEmailOtpWaitDurationErrors[keyof NewEmailOtpWaitDurationErrors];
@@ -836,6 +904,10 @@ export type RemoveEmailOtpErrors = {
      * Email OTP is not active.
      */
     409: EmailOtpAlreadyInactiveError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type RemoveEmailOtpError = RemoveEmailOtpErrors[keyof RemoveEmailOtpErrors];
@@ -865,6 +937,10 @@ export type InitiateTotpErrors = {
      * A token error, or an access token where a sudo token is required.
      */
     401: SudoTokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type InitiateTotpError = InitiateTotpErrors[keyof InitiateTotpErrors];
@@ -906,6 +982,10 @@ export type CompleteTotpErrors = {
      * The stored TOTP secret cannot be decrypted or read.
      */
     500: TotpCorruptError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type CompleteTotpError = CompleteTotpErrors[keyof CompleteTotpErrors];
@@ -947,6 +1027,10 @@ export type VerifyTotpErrors = {
      * The stored TOTP secret cannot be decrypted or read.
      */
     500: TotpCorruptError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type VerifyTotpError = VerifyTotpErrors[keyof VerifyTotpErrors];
@@ -976,6 +1060,10 @@ export type TotpGuessWaitDurationErrors = {
      * TOTP has not been set up.
      */
     409: TotpUninitializedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type TotpGuessWaitDurationError = TotpGuessWaitDurationErrors[keyof TotpGuessWaitDurationErrors];
@@ -1005,6 +1093,10 @@ export type RemoveTotpErrors = {
      * TOTP is not active.
      */
     409: TotpAlreadyInactiveError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type RemoveTotpError = RemoveTotpErrors[keyof RemoveTotpErrors];
@@ -1038,6 +1130,10 @@ export type ResetRecoveryCodesErrors = {
      * 2FA is off, so there are no recovery codes to reset.
      */
     409: TwoFaDisabledError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type ResetRecoveryCodesError = ResetRecoveryCodesErrors[keyof ResetRecoveryCodesErrors];
@@ -1075,6 +1171,10 @@ export type VerifyRecoveryCodesErrors = {
      * A recovery code guess came before the backoff wait ended; it was neither evaluated nor counted.
      */
     429: TooManyRecoveryCodeChecksError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type VerifyRecoveryCodesError = VerifyRecoveryCodesErrors[keyof VerifyRecoveryCodesErrors];
@@ -1104,6 +1204,10 @@ export type RecoveryCodeGuessWaitDurationErrors = {
      * The user has no recovery codes.
      */
     409: RecoveryCodesUninitializedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type RecoveryCodeGuessWaitDurationError = RecoveryCodeGuessWaitDurationErrors[keyof RecoveryCodeGuessWaitDurationErrors];
@@ -1158,6 +1262,10 @@ export type InitiatePutEmailErrors = {
      * The selected mail configuration lacks the template this mail needs.
      */
     500: UnableToFindMailTemplateError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type InitiatePutEmailError = InitiatePutEmailErrors[keyof InitiatePutEmailErrors];
@@ -1191,6 +1299,10 @@ export type PutEmailErrors = {
      * Another account already uses the new address.
      */
     409: NewEmailAlreadyInUseError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type PutEmailError = PutEmailErrors[keyof PutEmailErrors];
@@ -1237,6 +1349,10 @@ export type SendPasswordResetErrors = {
      * The selected mail configuration lacks the template this mail needs.
      */
     500: UnableToFindMailTemplateError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type SendPasswordResetError = SendPasswordResetErrors[keyof SendPasswordResetErrors];
@@ -1270,6 +1386,10 @@ export type ValidatePasswordResetErrors = {
      * This client address used up its budget for the operation; nothing was checked or sent.
      */
     429: AddressLimitError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type ValidatePasswordResetError = ValidatePasswordResetErrors[keyof ValidatePasswordResetErrors];
@@ -1303,6 +1423,10 @@ export type UpdatePasswordViaOtpErrors = {
      * This client address used up its budget for the operation; nothing was checked or sent.
      */
     429: AddressLimitError;
+    /**
+     * `SERVER_BUSY`: every password-hashing slot and its short queue are taken; the request was shed before any database work. `SERVICE_UNAVAILABLE`: the database cannot be reached (a connection could not be had within about 2 s). Nothing was changed either way; retry after `retryAfter` seconds.
+     */
+    503: ServerBusyOrUnavailableError;
 };
 
 export type UpdatePasswordViaOtpError = UpdatePasswordViaOtpErrors[keyof UpdatePasswordViaOtpErrors];
@@ -1340,6 +1464,10 @@ export type UpdatePasswordViaSudoErrors = {
      * The account has no password stored.
      */
     500: NoPasswordInfoError;
+    /**
+     * `SERVER_BUSY`: every password-hashing slot and its short queue are taken; the request was shed before any database work. `SERVICE_UNAVAILABLE`: the database cannot be reached (a connection could not be had within about 2 s). Nothing was changed either way; retry after `retryAfter` seconds.
+     */
+    503: ServerBusyOrUnavailableError;
 };
 
 export type UpdatePasswordViaSudoError = UpdatePasswordViaSudoErrors[keyof UpdatePasswordViaSudoErrors];
@@ -1386,6 +1514,10 @@ export type PostForgotPasswordErrors = {
      * The selected mail configuration lacks the template this mail needs.
      */
     500: UnableToFindMailTemplateError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
 };
 
 export type PostForgotPasswordError = PostForgotPasswordErrors[keyof PostForgotPasswordErrors];

@@ -9,6 +9,9 @@ const REDACTED_PATHS = [
   'variables.code', '*.variables.code',
   'token', '*.token', 'refreshToken', '*.refreshToken', 'accessToken', '*.accessToken',
   'sudoToken', '*.sudoToken', 'partialToken', '*.partialToken', 'secret', '*.secret',
+  // PostgreSQL's error detail quotes row values ("Failing row contains (…)", "Key (email)=(…)"):
+  // a failed outbox insert would log the rendered mail. The SQLSTATE (err.code) says enough.
+  'err.detail', 'err.where', 'err.internalQuery', 'err.cause.detail',
 ];
 
 /** Structured JSON logs. Request and response bodies are never logged. */

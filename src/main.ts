@@ -3,6 +3,7 @@ import { buildDeps } from './bootstrap.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
 import { resolveDatabaseUrl } from './db/connect.js';
+import { EmbeddedPostgresError } from './db/embedded-access.js';
 import { createDb, migrateLatest } from './db/knex.js';
 import { MailConfigurationError } from './mail/index.js';
 import { createLogger } from './log.js';
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   }
   const database = await resolveDatabaseUrl(config, (line) => log.debug({ postgres: line.trim() }, 'embedded postgres'));
   if (database.embedded) log.info({ dataDir: resolve(config.dataDir, 'pg') }, 'started embedded PostgreSQL (set DATABASE_URL to use your own server)');
-  const db = createDb(database.url);
+  const db = createDb(database.url, { poolMax: config.databasePoolMax, log });
   await migrateLatest(db);
 
   const deps = await buildDeps(config, db, { log });
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
 main().catch((err) => {
   if (err instanceof ConfigError || err instanceof MailConfigurationError) {
     console.error(`configuration error: ${err.message}`);
+  } else if (err instanceof EmbeddedPostgresError) {
+    console.error(`cannot start: ${err.message}`);
   } else {
     console.error('failed to start:', err);
   }

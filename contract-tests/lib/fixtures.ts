@@ -3,8 +3,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { addressLimitKey } from '../../src/address-limits/client-address.js';
+import pg from 'pg';
+import { loadConfig } from '../../src/config/index.js';
 import { createDb, type Db } from '../../src/db/knex.js';
 import { systemClock } from '../../src/deps.js';
+import type { JwtKind } from '../../src/tokens/constants.js';
+import { signJwt } from '../../src/tokens/jwt.js';
+import { loadTokenKeys, type TokenKeys } from '../../src/tokens/keys.js';
+import { findUserById } from '../../src/users/queries.js';
 import { createUser } from '../../src/users/service.js';
 import { totpCode } from '../../test/support/totp.js';
 
@@ -59,6 +65,21 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
   let db: Db | undefined;
   const database = () => (db ??= createDb(required(env, 'CONTRACT_DATABASE_URL'), 2));
   const seenMails = new Set<string>();
+  let keys: TokenKeys | undefined;
+
+  /** A client on the server's maintenance database (never the service's own, which it switches off). */
+  async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+    const url = new URL(required(env, 'CONTRACT_DATABASE_URL'));
+    url.pathname = '/postgres';
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end();
+    }
+  }
+  const serviceDatabase = () => new URL(required(env, 'CONTRACT_DATABASE_URL')).pathname.slice(1);
 
   async function http(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<HttpResult> {
     const headers: Record<string, string> = {};
@@ -139,6 +160,32 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
     /** Gives the Dredd client its whole budget of `operation` back. */
     async releaseAddressLimit(operation: string): Promise<void> {
       await database()('address_limits').where({ operation, address: addressLimitKey('127.0.0.1') }).delete();
+    },
+
+    /**
+     * A JWT of any kind for `user`, signed with the service's own development key (the service
+     * runs without JWT_SIGNING_KEYS, so its keys are in CONTRACT_DATA_DIR/dev-keys.json).
+     */
+    async jwt(user: User, kind: JwtKind): Promise<string> {
+      if (!keys) {
+        const config = await loadConfig({ DATA_DIR: required(env, 'CONTRACT_DATA_DIR'), PORT: new URL(baseUrl).port, PUBLIC_URL: env.PUBLIC_URL });
+        keys = await loadTokenKeys(config.signingKeys, config.publicUrl);
+      }
+      const row = await findUserById(database(), user.id);
+      return signJwt(keys, systemClock, { userId: user.id, kind, passwordChangedAt: row!.passwordChangedAt.getTime() });
+    },
+
+    /**
+     * The service's database goes away: no new sessions (ALLOW_CONNECTIONS false) and every open
+     * one terminated, the service's pooled connections included. Returns the undo.
+     */
+    async takeDatabaseAway(): Promise<() => Promise<void>> {
+      const name = serviceDatabase();
+      await admin(async (client) => {
+        await client.query(`alter database "${name}" allow_connections false`);
+        await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+      });
+      return () => admin(async (client) => void (await client.query(`alter database "${name}" allow_connections true`)));
     },
 
     /** Marks 2FA as on (an enabled TOTP factor plus one unused recovery code) straight in the database. */

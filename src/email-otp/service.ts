@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
-import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailKind } from '../mail/index.js';
+import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailChoice, type MailKind } from '../mail/index.js';
 import { checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
 import type { CodePurpose } from '../one-time-codes/constants.js';
 import { deleteCode } from '../one-time-codes/queries.js';
@@ -12,11 +12,6 @@ import { normalizeEmail } from '../users/email.js';
 import { emailOtpErrors } from './errors.js';
 import { activateEmailOtp, deleteEmailOtpFactor, findEmailOtpFactor, lockEmailOtpFactor, upsertPendingEmail, type EmailOtpFactor } from './queries.js';
 
-/** The `origin` and `language` query parameters of a mail-sending call. */
-export interface MailChoice {
-  origin?: string;
-  language?: string;
-}
 
 /** Setup codes confirm an address; challenge codes prove the active one. Each has its own code and its own 60 s slot. */
 type EmailOtpPurpose = Extract<CodePurpose, 'email_otp_setup' | 'email_otp_challenge'>;

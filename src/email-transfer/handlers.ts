@@ -1,9 +1,10 @@
 import type { InitiatePutEmailData, InitiatePutEmailResponses, PutEmailData, PutEmailResponses } from '../../generated/types.gen.js';
 import { okNull, type Handler } from '../http/handler.js';
+import { mailChoice } from '../mail/index.js';
 import * as emailTransfer from './service.js';
 
 const initiatePutEmail: Handler<InitiatePutEmailData, InitiatePutEmailResponses> = async ({ body, query, auth, deps }) => {
-  await emailTransfer.initiatePutEmail(deps, auth.userId, body.email, query);
+  await emailTransfer.initiatePutEmail(deps, auth.userId, body.email, mailChoice(query));
   return okNull();
 };
 

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import { withTx } from '../db/tx.js';
-import { assertMailDomainAllowed, enqueueMail, prepareMail } from '../mail/index.js';
+import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailChoice } from '../mail/index.js';
 import { checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
 import { claimMailSlot } from '../one-time-codes/throttle.js';
 import { tokenErrors } from '../tokens/errors.js';
@@ -9,11 +9,6 @@ import { findUserByEmail, findUserById } from '../users/queries.js';
 import { emailTransferErrors } from './errors.js';
 import { isEmailTaken, lockUserEmail, takeTransfer, updateUserEmail, upsertTransfer } from './queries.js';
 
-/** The `origin` and `language` query parameters of a mail-sending call. */
-export interface MailChoice {
-  origin?: string;
-  language?: string;
-}
 
 const PURPOSE = 'email_transfer';
 

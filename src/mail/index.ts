@@ -11,6 +11,7 @@ export type { MailKind } from './kinds.js';
 export type { MailRequest, PreparedMail } from './render.js';
 export type { MailDeps } from './setup.js';
 export { prepareMail } from './render.js';
+export { mailChoice, type MailChoice } from './choice.js';
 export { enqueueMail } from './enqueue.js';
 export { assertMailDomainAllowed } from './blocklist.js';
 export { mailErrors, MailConfigurationError } from './errors.js';

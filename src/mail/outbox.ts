@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/knex.js';
 import type { MailKind } from './kinds.js';
 import type { PreparedMail } from './render.js';
@@ -7,6 +8,8 @@ export type OutboxStatus = 'queued' | 'sending' | 'sent' | 'failed';
 
 export interface OutboxRow {
   id: number;
+  /** Random, fixed at insert: the mail's Message-ID and X-Outbox-Id (the sequence `id` stays internal). */
+  message_ref: string;
   kind: MailKind;
   brand: string;
   language: string;
@@ -29,6 +32,7 @@ export type ClaimedMail = OutboxRow & { html: string; text: string };
 export async function insertMail(trx: Db | Tx, mail: PreparedMail, now: Date): Promise<number> {
   const [row] = await trx('mail_outbox')
     .insert({
+      message_ref: randomUUID(),
       kind: mail.kind,
       brand: mail.brand,
       language: mail.language,

@@ -14,7 +14,8 @@ export interface MailTransport {
 
 /**
  * The same Message-ID on every attempt of one row, so a receiver can recognise the rare
- * redelivery after a lost lease; X-Outbox-Id lets operators find the row.
+ * redelivery after a lost lease; X-Outbox-Id lets operators find the row. Both are the row's
+ * random `message_ref`, never its sequence number (which would tell how much mail others got).
  */
 function envelope(mail: ClaimedMail) {
   const domain = mail.from_address.replace(/^.*@/, '').replace(/>.*$/, '') || 'localhost';
@@ -24,8 +25,8 @@ function envelope(mail: ClaimedMail) {
     subject: mail.subject,
     html: mail.html,
     text: mail.text,
-    messageId: `<outbox-${mail.id}.${mail.created_at.getTime()}@${domain}>`,
-    headers: { 'X-Outbox-Id': String(mail.id) },
+    messageId: `<${mail.message_ref}@${domain}>`,
+    headers: { 'X-Outbox-Id': mail.message_ref },
   };
 }
 

@@ -4,16 +4,17 @@ import type {
   ValidatePasswordResetResponses,
 } from '../../generated/types.gen.js';
 import { okNull, type Handler, type PublicHandler } from '../http/handler.js';
+import { mailChoice } from '../mail/index.js';
 import { changePassword } from './change.js';
 import { resetPassword, sendResetMail, validateResetCode } from './reset.js';
 
 const sendPasswordReset: PublicHandler<SendPasswordResetData, SendPasswordResetResponses> = async ({ body, query, deps }) => {
-  await sendResetMail(deps, 'code', { email: body.email, origin: query.origin, language: query.language });
+  await sendResetMail(deps, 'code', { email: body.email, ...mailChoice(query) });
   return okNull();
 };
 
 const postForgotPassword: PublicHandler<PostForgotPasswordData, PostForgotPasswordResponses> = async ({ body, query, deps }) => {
-  await sendResetMail(deps, 'link', { email: body.email, origin: query.origin, language: query.language });
+  await sendResetMail(deps, 'link', { email: body.email, ...mailChoice(query) });
   return okNull();
 };
 

@@ -43,7 +43,7 @@ describe('outbox delivery over SMTP', () => {
     expect(message.subject).toBe(queued!.subject);
     expect(message.to).toMatchObject({ text: 'user1@example.com' });
     expect(message.from?.value[0]).toMatchObject({ address: 'no-reply@smartgridone.com', name: 'SmartgridOne' });
-    expect(message.headers.get('x-outbox-id')).toBe(String(queued!.id));
+    expect(message.headers.get('x-outbox-id')).toBe(queued!.message_ref);
     expect(message.text).toContain('734512');
     expect(message.html).toContain('734512');
 
@@ -141,6 +141,29 @@ describe('outbox delivery over SMTP', () => {
     transport.close();
     expect(smtp.messages).toHaveLength(2);
     expect(smtp.messages[0]!.messageId).toBe(smtp.messages[1]!.messageId);
+  });
+
+  it('Message-ID and X-Outbox-Id carry a random id, not the outbox sequence number (which would tell how much mail others got)', async () => {
+    const deps = await mailDeps(database.db, { smtpUrl: smtp.url });
+    await enqueue(deps, sampleRequest(8), sampleRequest(9));
+    const worker = new MailWorker(deps);
+    expect(await worker.drain()).toMatchObject({ sent: 2 });
+    await worker.stop();
+    const rows = await database.db('mail_outbox').select('id', 'message_ref', 'created_at');
+    expect(smtp.messages).toHaveLength(2);
+    for (const message of smtp.messages) {
+      const outboxId = message.headers.get('x-outbox-id') as string;
+      const row = rows.find((r) => r.message_ref === outboxId);
+      expect(row, 'X-Outbox-Id names its row by the random ref').toBeDefined();
+      expect(outboxId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(message.messageId).toBe(`<${outboxId}@smartgridone.com>`);
+      // Neither header holds the sequence number (or the creation time) anywhere.
+      for (const header of [outboxId, message.messageId!]) {
+        expect(header).not.toMatch(new RegExp(`(^|[^0-9a-f])${row!.id}([^0-9a-f]|$)`));
+        expect(header).not.toContain(String(row!.created_at.getTime()));
+      }
+    }
+    expect(smtp.messages[0]!.messageId).not.toBe(smtp.messages[1]!.messageId);
   });
 });
 

@@ -8,6 +8,7 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     nodeEnv: 'test',
     port: 0,
     databaseUrl: undefined,
+    databasePoolMax: 10,
     smtpUrl: undefined,
     publicUrl: 'http://auth.test',
     dataDir: '.data/test',

@@ -28,8 +28,11 @@ export interface TestServer {
 
 let userSeq = 0;
 
-/** The real app on port 0 with its own database and a hand-moved clock. */
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/**
+ * The real app on port 0 with its own database and a hand-moved clock. `recordStatuses: false`
+ * keeps its responses out of the spec coverage (a fuzz's deliberate off-spec answers).
+ */
+export async function startTestServer(overrides: Partial<Config> = {}, options: { recordStatuses?: boolean } = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = await testConfig(overrides);
   const clock = createTestClock();
@@ -38,7 +41,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
-  recordExercised(server);
+  if (options.recordStatuses !== false) recordExercised(server);
   const directUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const prism = VIA_PRISM_PROXY ? await startPrism('proxy', { upstream: directUrl }) : undefined;
   const baseUrl = prism?.url ?? directUrl;
