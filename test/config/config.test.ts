@@ -14,6 +14,7 @@ async function productionEnv(): Promise<Record<string, string>> {
     NODE_ENV: 'production',
     SMTP_URL: 'smtp://127.0.0.1:25',
     PUBLIC_URL: 'https://auth.example.com',
+    METRICS_TOKEN: 'm'.repeat(32),
     JWT_SIGNING_KEYS: JSON.stringify([await generateSigningKey()]),
     TOTP_ENCRYPTION_KEYS: `k1:${key()}`,
     CODE_HASH_KEY: key(),
