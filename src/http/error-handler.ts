@@ -58,7 +58,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       log.error({ err, operation: operationIdOf(req), path: req.path }, 'request failed');
     }
     if (res.headersSent) return;
-    if (status === 429 && typeof extras.retryAfter === 'number') res.setHeader('Retry-After', String(extras.retryAfter));
+    if ((status === 429 || status === 503) && typeof extras.retryAfter === 'number') res.setHeader('Retry-After', String(extras.retryAfter));
     res
       .status(status)
       .type('application/json')

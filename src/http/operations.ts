@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../deps.js';
 import { authenticate, TOKEN_POLICIES, type TokenPolicy } from '../tokens/authenticate.js';
+import { admitHashing, HASHING_OPERATIONS } from './hash-admission.js';
 import { handlers, type AnyHandler } from './registry.js';
 
 interface OperationSchema {
@@ -31,8 +32,8 @@ function writeReply(res: Response, reply: { status: number; body: unknown; conte
 }
 
 /**
- * express-openapi-validator's resolver: each spec operation gets token check → handler → reply.
- * Runs after request validation, so handlers only ever see valid input.
+ * express-openapi-validator's resolver: each spec operation gets (hash admission) → token check
+ * → handler → reply. Runs after request validation, so handlers only ever see valid input.
  */
 export function operationResolver(deps: Deps) {
   return (_basePath: string, route: RouteMetadata, apiDoc: { paths: Record<string, Record<string, OperationSchema>> }): RequestHandler => {
@@ -42,10 +43,18 @@ export function operationResolver(deps: Deps) {
     // regenerating is the only way here.
     if (!handler) throw new Error(`no handler for operation ${schema.operationId}: run npm run generate`);
     const policy = tokenPolicyOf(schema);
+    const hashes = HASHING_OPERATIONS.has(schema.operationId!);
     return async (req: Request, res: Response) => {
-      const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;
-      const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req } as never);
-      writeReply(res, reply as never);
+      // First thing, before the token check or any query: past the hash queue the answer is an
+      // immediate 503 SERVER_BUSY that cost no database work. The permit lasts the request.
+      const hashPermit = hashes ? admitHashing(deps.hashLimiter) : undefined;
+      try {
+        const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;
+        const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req, hashPermit } as never);
+        writeReply(res, reply as never);
+      } finally {
+        hashPermit?.release();
+      }
     };
   };
 }

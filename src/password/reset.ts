@@ -1,4 +1,5 @@
 import { hashPassword } from '../crypto/password.js';
+import type { HashPermit } from '../crypto/hash-limiter.js';
 import { withTx } from '../db/tx.js';
 import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailRequest } from '../mail/index.js';
 import { burnCodeCheck, checkCode, issueCode, newCode, type CodeCheck } from '../one-time-codes/codes.js';
@@ -88,16 +89,17 @@ export async function validateResetCode(deps: PasswordDeps, email: string, code:
  * PUT /user/password/otp. The code is checked first without being spent (so wrong and unknown
  * cost the same and no argon2 runs for them); only then is the new password hashed, and the
  * change transaction consumes the code under its row lock: of two requests racing with one
- * code, exactly one changes the password, the other gets 401.
+ * code, exactly one changes the password, the other gets 401. The hash runs through `hashing`
+ * with no connection held (between the check's transaction and the change's).
  */
-export async function resetPassword(deps: PasswordDeps, email: string, code: string, newPassword: string): Promise<void> {
+export async function resetPassword(deps: PasswordDeps, hashing: HashPermit, email: string, code: string, newPassword: string): Promise<void> {
   assertPasswordRule(newPassword);
   const user = await findUserByEmail(deps.db, email);
   const valid = await checkResetCode(deps, user, code, false);
   if (!user || !valid) throw passwordErrors('OTP_INVALID_EXPIRED');
 
   const notice = prepareChangedNotice(deps, user.email);
-  const passwordHash = await hashPassword(newPassword);
+  const passwordHash = await hashing.run(() => hashPassword(newPassword));
   const changed = await withTx(deps.db, async (trx) => {
     const check = await checkCode(trx, deps, { userId: user.id, purpose: RESET_PURPOSE, code, consume: true });
     return mailedToAccount(check, user) && (await applyPasswordChange(trx, deps, { userId: user.id, passwordHash, notice }));

@@ -19,6 +19,8 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     blockedMailDomains: [],
     templatesDir: 'templates',
     mailWorkerIntervalMs: 5000,
+    hashConcurrency: 2,
+    hashQueue: 8,
     ...overrides,
   };
 }
