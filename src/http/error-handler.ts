@@ -54,7 +54,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       message = 'PAYLOAD_TOO_LARGE';
     }
 
-    if (status >= 500) {
+    // A shed request (503 ApiError, e.g. SERVER_BUSY) is the service protecting itself, not a
+    // failure: logging each would put a flood's cost back on the event loop.
+    if (status >= 500 && !(err instanceof ApiError && status === 503)) {
       log.error({ err, operation: operationIdOf(req), path: req.path }, 'request failed');
     }
     if (res.headersSent) return;
