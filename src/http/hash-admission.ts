@@ -1,4 +1,6 @@
+import type { RequestHandler, Response } from 'express';
 import type { HashLimiter, HashPermit } from '../crypto/hash-limiter.js';
+import type { Deps } from '../deps.js';
 import { defineErrors } from './errors.js';
 import type { OperationId } from './registry.js';
 
@@ -15,6 +17,46 @@ export function admitHashing(limiter: HashLimiter): HashPermit {
   const permit = limiter.tryAdmit();
   if (!permit) throw busyErrors('SERVER_BUSY', { retryAfter: SERVER_BUSY_RETRY_AFTER_S });
   return permit;
+}
+
+interface SpecPaths {
+  paths: Record<string, Record<string, { operationId?: string }>>;
+}
+
+/** "METHOD /path" → operationId of each hashing operation (none has path parameters). */
+export function hashingRoutes(spec: SpecPaths): Map<string, string> {
+  const routes = new Map<string, string>();
+  for (const [path, methods] of Object.entries(spec.paths)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      if (!operation?.operationId || !HASHING_OPERATIONS.has(operation.operationId)) continue;
+      if (path.includes('{')) throw new Error(`hashing operation ${operation.operationId} has path parameters: match it in hashAdmission`);
+      routes.set(`${method.toUpperCase()} ${path}`, operation.operationId);
+    }
+  }
+  return routes;
+}
+
+/**
+ * Admission to hashing ahead of the request validator: under a flood of 200 connections that
+ * retry at once, the 503 path is most of what the event loop does, so it must cost as little as
+ * possible (measured: schema validation and the resolver made every token check wait behind
+ * ~200 shed requests). The permit waits in `res.locals` for the resolver and is released when
+ * the request ends, also when validation refuses it.
+ */
+export function hashAdmission(deps: Pick<Deps, 'hashLimiter'>, routes: Map<string, string>): RequestHandler {
+  return (req, res, next) => {
+    if (!routes.has(`${req.method} ${req.path}`)) return next();
+    const permit = deps.hashLimiter.tryAdmit();
+    if (!permit) return next(busyErrors('SERVER_BUSY', { retryAfter: SERVER_BUSY_RETRY_AFTER_S }));
+    res.locals.hashPermit = permit;
+    res.once('close', () => permit.release());
+    next();
+  };
+}
+
+/** The permit hashAdmission took for this request, or one taken now (a path spelled differently). */
+export function admittedPermit(res: Response, limiter: HashLimiter): HashPermit {
+  return (res.locals.hashPermit as HashPermit | undefined) ?? admitHashing(limiter);
 }
 
 /** The permit the resolver admitted this hashing operation with. */

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../deps.js';
 import { authenticate, TOKEN_POLICIES, type TokenPolicy } from '../tokens/authenticate.js';
-import { admitHashing, HASHING_OPERATIONS } from './hash-admission.js';
+import { admittedPermit, HASHING_OPERATIONS } from './hash-admission.js';
 import { handlers, type AnyHandler } from './registry.js';
 
 interface OperationSchema {
@@ -45,9 +45,9 @@ export function operationResolver(deps: Deps) {
     const policy = tokenPolicyOf(schema);
     const hashes = HASHING_OPERATIONS.has(schema.operationId!);
     return async (req: Request, res: Response) => {
-      // First thing, before the token check or any query: past the hash queue the answer is an
-      // immediate 503 SERVER_BUSY that cost no database work. The permit lasts the request.
-      const hashPermit = hashes ? admitHashing(deps.hashLimiter) : undefined;
+      // Before the token check or any query (taken by hashAdmission ahead of the validator): past
+      // the hash queue the answer is an immediate 503 SERVER_BUSY that cost no database work.
+      const hashPermit = hashes ? admittedPermit(res, deps.hashLimiter) : undefined;
       try {
         const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;
         const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req, hashPermit } as never);

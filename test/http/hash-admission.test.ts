@@ -97,7 +97,7 @@ describe('the queue', () => {
 
 describe('permits are released whatever the outcome', () => {
   // Capacity is one: a permit kept by any of these would turn the next login into a 503.
-  it('after 401, 429, 500, a refused token and a 200', async () => {
+  it('after 401, 429, 500, a refused token, a 400 from the validator and a 200', async () => {
     const user = await server.createUser();
     const noPassword = await server.createUser();
     await server.deps.db('users').where({ id: noPassword.id }).update({ password_hash: null });
@@ -110,9 +110,11 @@ describe('permits are released whatever the outcome', () => {
     outcomes.push(
       (await sdk.updatePasswordViaSudo({ client: server.client, headers: bearer('not-a-token'), body: { oldPassword: 'x', newPassword: 'Changed-Pass-31' } })).error?.message,
     );
+    // Refused by the request validator, after admission (which comes first, see hash-admission.ts).
+    outcomes.push((await fetch(`${server.baseUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"x"}' })).status);
     server.clock.advance(60_000);
     outcomes.push((await login(user.email, user.password)).response.status);
-    expect(outcomes).toEqual([401, 401, 401, 'TOO_MANY_FAILED_PASSWORD_CHECKS', 'NO_PASSWORD_INFO', 'INVALID_TOKEN', 200]);
+    expect(outcomes).toEqual([401, 401, 401, 'TOO_MANY_FAILED_PASSWORD_CHECKS', 'NO_PASSWORD_INFO', 'INVALID_TOKEN', 400, 200]);
     expect(server.deps.hashLimiter.stats()).toEqual({ admitted: 0, running: 0, waiting: 0 });
   });
 });
