@@ -19,14 +19,15 @@ export function createApp(deps: Deps): Express {
   // An ETag of a token body would be a fingerprint of the token.
   app.set('etag', false);
   app.use(requestMetrics(deps));
+  const spec = parseSpec(deps.specText);
+  // Password-hashing operations are admitted, or shed with 503, before their body is even read:
+  // see hash-admission.ts.
+  app.use(hashAdmission(deps, hashingRoutes(spec as never)));
   app.use(express.json({ limit: '16kb' }));
   // The API reference's security headers and its Scalar bundle, an asset rather than an API
   // operation, so it is served before the validator (which refuses paths the spec lacks).
   app.use(docsRoutes());
   app.use(apiResponseHeaders);
-  const spec = parseSpec(deps.specText);
-  // Password-hashing operations are admitted (or shed with 503) before validation: see hash-admission.ts.
-  app.use(hashAdmission(deps, hashingRoutes(spec as never)));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: spec as never,

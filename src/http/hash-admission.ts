@@ -2,6 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import type { HashLimiter, HashPermit } from '../crypto/hash-limiter.js';
 import type { Deps } from '../deps.js';
 import { defineErrors } from './errors.js';
+import { apiResponseHeaders } from './response-headers.js';
 import type { OperationId } from './registry.js';
 
 /** The operations that hash a password (contract § "Service-wide answers (turn 2)"). */
@@ -37,17 +38,23 @@ export function hashingRoutes(spec: SpecPaths): Map<string, string> {
 }
 
 /**
- * Admission to hashing ahead of the request validator: under a flood of 200 connections that
- * retry at once, the 503 path is most of what the event loop does, so it must cost as little as
- * possible (measured: schema validation and the resolver made every token check wait behind
- * ~200 shed requests). The permit waits in `res.locals` for the resolver and is released when
+ * Admission to hashing ahead of body parsing and the request validator: under a flood of 200
+ * connections that retry at once, the 503 path is most of what the event loop does, so it must
+ * cost as little as possible (every database round trip of a token check waits behind the shed
+ * requests of one event-loop turn; see the README's flood numbers). The permit waits in `res.locals` for the resolver and is released when
  * the request ends, also when validation refuses it.
  */
 export function hashAdmission(deps: Pick<Deps, 'hashLimiter'>, routes: Map<string, string>): RequestHandler {
   return (req, res, next) => {
-    if (!routes.has(`${req.method} ${req.path}`)) return next();
+    const operationId = routes.get(`${req.method} ${req.path}`);
+    if (!operationId) return next();
     const permit = deps.hashLimiter.tryAdmit();
-    if (!permit) return next(busyErrors('SERVER_BUSY', { retryAfter: SERVER_BUSY_RETRY_AFTER_S }));
+    if (!permit) {
+      // What the skipped stack would have given the answer: the API's headers, and the operation
+      // for the request metrics (the validator, which names it otherwise, never sees this request).
+      Object.assign(req, { openapi: { schema: { operationId } } });
+      return apiResponseHeaders(req, res, () => next(busyErrors('SERVER_BUSY', { retryAfter: SERVER_BUSY_RETRY_AFTER_S })));
+    }
     res.locals.hashPermit = permit;
     res.once('close', () => permit.release());
     next();

@@ -47,11 +47,23 @@ describe('503 SERVER_BUSY: the hashing operations shed load before any database 
       expect(shed.result.error, name).toEqual(BUSY);
       expect(shed.result.response.headers.get('retry-after'), name).toBe('1');
       expect(shed.queries, `${name}: statements before the 503`).toBe(0);
+      expect(shed.result.response.headers.get('cache-control'), name).toBe('no-store');
 
       const served = await queriesDuring(call);
       expect(served.result.response.status, name).toBe(401);
       expect(served.queries, name).toBeGreaterThan(0); // the counter does see this pool's statements
     }
+  });
+
+  it('shed requests are counted under their operation in the request metrics', async () => {
+    const held = server.deps.hashLimiter.tryAdmit()!;
+    try {
+      expect((await sdk.login({ client: server.client, body: { username: 'x@example.com', password: 'Wrong-pass-1' } })).response.status).toBe(503);
+    } finally {
+      held.release();
+    }
+    const metrics = await server.deps.metrics.registry.metrics();
+    expect(metrics).toMatch(/http_request_duration_seconds_count\{[^}]*operation="login"[^}]*status="503"[^}]*\} [1-9]/);
   });
 
   it('the cheap paths are not admission-checked', async () => {
