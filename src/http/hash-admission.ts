@@ -53,6 +53,9 @@ export function hashAdmission(deps: Pick<Deps, 'hashLimiter'>, routes: Map<strin
       // What the skipped stack would have given the answer: the API's headers, and the operation
       // for the request metrics (the validator, which names it otherwise, never sees this request).
       Object.assign(req, { openapi: { schema: { operationId } } });
+      // Closing the connection makes a client that resends at once reconnect first: measured, it
+      // cut the 503s a closed-loop flood costs the event loop by an order of magnitude.
+      res.setHeader('Connection', 'close');
       return apiResponseHeaders(req, res, () => next(busyErrors('SERVER_BUSY', { retryAfter: SERVER_BUSY_RETRY_AFTER_S })));
     }
     res.locals.hashPermit = permit;

@@ -48,6 +48,7 @@ describe('503 SERVER_BUSY: the hashing operations shed load before any database 
       expect(shed.result.response.headers.get('retry-after'), name).toBe('1');
       expect(shed.queries, `${name}: statements before the 503`).toBe(0);
       expect(shed.result.response.headers.get('cache-control'), name).toBe('no-store');
+      expect(shed.result.response.headers.get('connection'), name).toBe('close');
 
       const served = await queriesDuring(call);
       expect(served.result.response.status, name).toBe(401);
