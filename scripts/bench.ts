@@ -14,6 +14,7 @@ import { loadConfig } from '../src/config/index.js';
 import { startEmbeddedPostgres } from '../src/db/embedded.js';
 import { createDb, migrateLatest } from '../src/db/knex.js';
 import { createUser } from '../src/users/service.js';
+import { printFloodReport, runFloodBench } from './bench/flood.js';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -85,6 +86,8 @@ for (const { name, opts } of scenarios) {
 await new Promise((resolve) => setTimeout(resolve, 1000));
 server.close();
 await db.destroy();
+// The mixed scenario (issue 9) brings its own database and service process.
+printFloodReport(await runFloodBench(adminUrl));
 await admin.query(`drop database ${dbName} with (force)`);
 await admin.end();
 await embedded?.stop();

@@ -4,6 +4,7 @@ import type { Deps } from './deps.js';
 import { errorHandler } from './http/error-handler.js';
 import { operationResolver } from './http/operations.js';
 import { requestMetrics } from './http/request-metrics.js';
+import { hashAdmission, hashingRoutes } from './http/hash-admission.js';
 import { apiResponseHeaders } from './http/response-headers.js';
 import { parseSpec } from './http/spec.js';
 import { docsRoutes } from './ops/docs.js';
@@ -21,6 +22,10 @@ export function createApp(deps: Deps): Express {
   // X-Forwarded-For hop (the per-address limits count by it).
   app.set('trust proxy', deps.config.trustProxy);
   app.use(requestMetrics(deps));
+  const spec = parseSpec(deps.specText);
+  // Password-hashing operations are admitted, or shed with 503, before their body is even read:
+  // see hash-admission.ts.
+  app.use(hashAdmission(deps, hashingRoutes(spec as never)));
   app.use(express.json({ limit: '16kb' }));
   // The API reference's security headers and its Scalar bundle, an asset rather than an API
   // operation, so it is served before the validator (which refuses paths the spec lacks).
@@ -28,7 +33,7 @@ export function createApp(deps: Deps): Express {
   app.use(apiResponseHeaders);
   app.use(
     OpenApiValidator.middleware({
-      apiSpec: parseSpec(deps.specText) as never,
+      apiSpec: spec as never,
       validateRequests: { allowUnknownQueryParameters: false },
       // Off in production for speed; on everywhere else so a handler that breaks the spec fails loudly.
       validateResponses: deps.config.nodeEnv !== 'production',

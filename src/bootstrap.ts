@@ -7,9 +7,10 @@ import { createMailDeps } from './mail/index.js';
 import { createLogger } from './log.js';
 import { createMetrics } from './ops/metrics.js';
 import { loadTokenKeys } from './tokens/keys.js';
+import { createHashLimiter, type HashLimiter } from './crypto/hash-limiter.js';
 
-/** Wires the dependencies every part of the service shares; tests pass their own clock. */
-export async function buildDeps(config: Config, db: Db, overrides: { clock?: Clock; log?: Logger } = {}): Promise<Deps> {
+/** Wires the dependencies every part of the service shares; tests pass their own clock (and hash limiter). */
+export async function buildDeps(config: Config, db: Db, overrides: { clock?: Clock; log?: Logger; hashLimiter?: HashLimiter } = {}): Promise<Deps> {
   return {
     config,
     db,
@@ -17,6 +18,7 @@ export async function buildDeps(config: Config, db: Db, overrides: { clock?: Clo
     log: overrides.log ?? createLogger(config.logLevel),
     keys: await loadTokenKeys(config.signingKeys, config.publicUrl),
     metrics: createMetrics(),
+    hashLimiter: overrides.hashLimiter ?? createHashLimiter(config.hashConcurrency, config.hashQueue),
     mail: createMailDeps(config),
     specText: loadSpecText(),
   };

@@ -4,6 +4,7 @@ import type { Db } from './db/knex.js';
 import type { TokenKeys } from './tokens/keys.js';
 import type { Metrics } from './ops/metrics.js';
 import type { MailDeps } from './mail/index.js';
+import type { HashLimiter } from './crypto/hash-limiter.js';
 
 /** Milliseconds since the epoch; injected so tests move time instead of sleeping. */
 export interface Clock {
@@ -22,6 +23,8 @@ export interface Deps {
   metrics: Metrics;
   /** Mail configurations (templates), disposable-domain list, outbox wake-up (src/mail). */
   mail: MailDeps;
+  /** Bounds concurrent password hashing (HASH_CONCURRENCY, HASH_QUEUE); past it, 503 SERVER_BUSY. */
+  hashLimiter: HashLimiter;
   /** openapi.yaml as text, served at GET /openapi.yaml. */
   specText: string;
 }

@@ -3,7 +3,7 @@ import type { Clock } from '../deps.js';
 import { withTx } from '../db/tx.js';
 import { secondsUntil, type ApiError } from '../http/errors.js';
 import { nextGuessAt, type GuessFactor } from './constants.js';
-import { findCounter, lockCounter, recordFailure, resetCounter, resetGuessCounter, type CounterKey } from './queries.js';
+import { claimGuess, findCounter, lockCounter, recordFailure, resetCounter, resetGuessCounter, type CounterKey } from './queries.js';
 
 export type GuessOptions = CounterKey & {
   /** The 429 to throw for an early guess, given the wait in whole seconds. */
@@ -27,6 +27,47 @@ export async function guardGuess<T>(db: Db, clock: Clock, options: GuessOptions,
     else if (counter.failures > 0) await resetCounter(trx, options);
     return result;
   });
+}
+
+/**
+ * A guess whose check is a password hash (login, change by old password). The hash must not run
+ * while a pooled connection or a transaction is held for it (issue 9: one slow hash per pool
+ * connection stalled every request), so unlike guardGuess there is no lock across `evaluate`:
+ *
+ * 1. claim: one guarded upsert (claimGuess) records the guess as a failure, provisionally, unless
+ *    the counter is in its wait; then it is refused with 429 and never evaluated.
+ * 2. evaluate: the hash, with no connection held.
+ * 3. settle: a right guess resets the counter; a wrong one has already been counted.
+ *
+ * Edge cases, all deliberate:
+ * - Concurrent guesses are each counted, since each claim increments atomically. A guess still
+ *   hashing counts as a failure until it settles, so a claim made meanwhile may be refused even
+ *   if that guess turns out right (stricter than the lock, never looser).
+ * - A right guess racing wrong ones resets the counter when it settles, erasing failures claimed
+ *   before that moment: the outcome of one serial order (the wrong guesses first), as with the
+ *   lock. Its own claim counted too, but was reset with them.
+ * - The wait runs from the claim, not from the end of the hash (a few ms earlier).
+ * - A hash that throws, or a crash between claim and settle, leaves the failure counted: it fails
+ *   closed, never open.
+ * - Unknown login names run exactly the same statements on their own table (same answer, timing).
+ * - Early refusals read the counter once more to say how long to wait (at least 1 s).
+ */
+export async function guardHashedGuess(db: Db, clock: Clock, options: GuessOptions, evaluate: () => Promise<boolean>): Promise<boolean> {
+  const now = clock.now();
+  if (!(await claimGuess(db, options, new Date(now)))) {
+    const counter = await findCounter(db, options);
+    throw options.tooMany(Math.max(1, secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), now)));
+  }
+  const passed = await evaluate();
+  if (passed) await resetCounter(db, options);
+  return passed;
+}
+
+/** The 429 for a guess that is early, without counting or evaluating it (e.g. an account with no password to check). */
+export async function refuseEarlyGuess(db: Db, clock: Clock, options: GuessOptions): Promise<void> {
+  const counter = await findCounter(db, options);
+  const wait = secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), clock.now());
+  if (wait > 0) throw options.tooMany(wait);
 }
 
 /** Seconds until this account may guess this factor again (0 = now). */

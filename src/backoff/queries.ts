@@ -1,6 +1,6 @@
 import { deleteInBatches } from '../db/batch-delete.js';
 import type { Db, Tx } from '../db/knex.js';
-import type { GuessFactor } from './constants.js';
+import { FREE_FAILURES, MAX_WAIT_MS, type GuessFactor } from './constants.js';
 
 export interface GuessCounter {
   failures: number;
@@ -34,6 +34,29 @@ export async function lockCounter(trx: Tx, key: CounterKey): Promise<GuessCounte
     if (row) return toCounter(row);
     if (attempt === 3) throw new Error(`guess counter in ${table} vanished three times`);
   }
+}
+
+/**
+ * One statement, no transaction: counts this guess as a failure (creating the counter if needed)
+ * unless the counter is in its backoff wait at `now`. False = too early, nothing written.
+ * The WHERE is nextGuessAt (constants.ts) in SQL: allowed while failures < FREE_FAILURES, else
+ * once last_failure_at + min(2^(failures − FREE_FAILURES) s, MAX_WAIT_MS) ≤ now (the exponent
+ * is clamped so 2^x stays a small interval; 2^10 s already exceeds the 15-minute cap).
+ */
+export async function claimGuess(db: Db, key: CounterKey, now: Date): Promise<boolean> {
+  const { table, where, conflict } = counterRow(key);
+  const columns = Object.keys(where);
+  const { rows } = await db.raw(
+    `insert into ?? as c (${columns.map(() => '??').join(', ')}, failures, last_failure_at)
+     values (${columns.map(() => '?').join(', ')}, 1, ?)
+     on conflict (${conflict.map(() => '??').join(', ')}) do update
+       set failures = c.failures + 1, last_failure_at = excluded.last_failure_at
+       where c.failures < ? or c.last_failure_at is null
+          or c.last_failure_at + least(power(2, least(c.failures - ?, 20)) * 1000, ?) * interval '1 millisecond' <= excluded.last_failure_at
+     returning failures`,
+    [table, ...columns, ...Object.values(where), now, ...conflict, FREE_FAILURES, FREE_FAILURES, MAX_WAIT_MS],
+  );
+  return rows.length === 1;
 }
 
 export async function findCounter(db: Db | Tx, key: CounterKey): Promise<GuessCounter> {

@@ -4,6 +4,7 @@ import type { EncryptionKey } from '../crypto/aead.js';
 import { loadOrCreateDevKeys } from './dev-keys.js';
 import { DEFAULT_WORKER_INTERVAL_MS } from '../mail/constants.js';
 import type { JWK } from 'jose';
+import { availableParallelism } from 'node:os';
 
 export type NodeEnv = 'production' | 'development' | 'test';
 
@@ -38,6 +39,10 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Bearer token GET /metrics requires; unset (development only): /metrics is open. */
   metricsToken: string | undefined;
+  /** Password hashes that may run at once (src/crypto/hash-limiter.ts). */
+  hashConcurrency: number;
+  /** Hashing requests that may wait for a slot; past it, 503 SERVER_BUSY. */
+  hashQueue: number;
 }
 
 export { ConfigError, type TrustProxy };
@@ -69,6 +74,7 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     throw new ConfigError(`missing required configuration in production: ${missingInProduction.join(', ')} (see .env.example)`);
   }
   const devKeys = missing.length ? await loadOrCreateDevKeys(dataDir) : undefined;
+  const hashing = hashLimits(env);
   return {
     nodeEnv,
     port,
@@ -90,5 +96,30 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     addressLimits: loadAddressLimits(env),
     trustProxy: z.trustProxy('TRUST_PROXY', env.TRUST_PROXY),
     metricsToken: env.METRICS_TOKEN ? z.secretToken('METRICS_TOKEN', env.METRICS_TOKEN) : undefined,
+    ...hashing,
   };
+}
+
+/** libuv's default thread-pool size, used when UV_THREADPOOL_SIZE is unset. */
+const LIBUV_DEFAULT_THREADS = 4;
+
+/**
+ * argon2 runs on libuv's thread pool (UV_THREADPOOL_SIZE, read by libuv itself when the pool
+ * first starts, so it must be set in the environment, not from inside the process). Hashing may
+ * use every core but never every pool thread: at least one stays free for the pool's other users
+ * (file writes, DNS lookups of DATABASE_URL/SMTP_URL hosts). Default: one hash per core, capped at
+ * the pool size − 1; on a machine with more cores than that, raise UV_THREADPOOL_SIZE.
+ * The queue defaults to 4 per slot: it drains in about four hash times (≈ 60–160 ms), short enough
+ * that a flood is shed instead of piling up latency, long enough that a burst of real logins
+ * (everyone at 9:00) waits a little instead of getting 503s.
+ */
+function hashLimits(env: Env): { hashConcurrency: number; hashQueue: number } {
+  const threads = z.int('UV_THREADPOOL_SIZE', env.UV_THREADPOOL_SIZE ?? String(LIBUV_DEFAULT_THREADS), 2, 1024);
+  const fallback = Math.max(1, Math.min(availableParallelism(), threads - 1));
+  const hashConcurrency = z.int('HASH_CONCURRENCY', env.HASH_CONCURRENCY ?? String(fallback), 1, 1024);
+  if (hashConcurrency >= threads) {
+    throw new ConfigError(`HASH_CONCURRENCY (${hashConcurrency}) must be below UV_THREADPOOL_SIZE (${threads}), so hashing never takes every libuv thread; raise UV_THREADPOOL_SIZE`);
+  }
+  const hashQueue = z.int('HASH_QUEUE', env.HASH_QUEUE ?? String(4 * hashConcurrency), 0, 100_000);
+  return { hashConcurrency, hashQueue };
 }

@@ -95,7 +95,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (status === 503 && message === 'SERVICE_UNAVAILABLE') {
       // An outage is one line per request, not a stack trace each.
       log.warn({ err: { code: err?.code, message: err?.message }, operation: operationIdOf(req) }, 'database unavailable');
-    } else if (status >= 500) {
+    } else if (status >= 500 && !(err instanceof ApiError && status === 503)) {
+      // A shed request (503 ApiError, e.g. SERVER_BUSY) is the service protecting itself, not a
+      // failure: logging each would put a flood's cost back on the event loop.
       log.error({ err, operation: operationIdOf(req), path: req.path }, 'request failed');
     }
     if (res.headersSent) return;

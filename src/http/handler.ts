@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Deps } from '../deps.js';
 import type { AuthContext } from '../tokens/authenticate.js';
+import type { HashPermit } from '../crypto/hash-limiter.js';
 
 type BodyOf<D> = D extends { body: infer B } ? B : D extends { body?: infer B } ? B : undefined;
 type QueryOf<D> = D extends { query?: infer Q } ? (undefined extends Q ? Partial<NonNullable<Q>> : Q) : undefined;
@@ -12,6 +13,8 @@ export interface OperationContext<D, A> {
   auth: A;
   deps: Deps;
   req: Request;
+  /** Set for the operations that hash a password (http/hash-admission.ts): every hash runs through it. */
+  hashPermit?: HashPermit;
 }
 
 /** A handler's answer: one of the operation's documented statuses with its body type. */

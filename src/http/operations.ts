@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { addressLimitGuard } from '../address-limits/guard.js';
 import type { Deps } from '../deps.js';
 import { authenticate, TOKEN_POLICIES, type TokenPolicy } from '../tokens/authenticate.js';
+import { admittedPermit, HASHING_OPERATIONS } from './hash-admission.js';
 import { handlers, type AnyHandler } from './registry.js';
 
 interface OperationSchema {
@@ -35,8 +36,8 @@ function writeReply(res: Response, reply: { status: number; body: unknown; conte
 }
 
 /**
- * express-openapi-validator's resolver: each spec operation gets per-address limit → token check
- * → handler → reply. Runs after request validation, so handlers only ever see valid input.
+ * express-openapi-validator's resolver: each spec operation gets (hash admission) → per-address
+ * limit → token check → handler → reply. Runs after request validation, so handlers only ever see valid input.
  */
 export function operationResolver(deps: Deps) {
   return (_basePath: string, route: RouteMetadata, apiDoc: { paths: Record<string, Record<string, OperationSchema>> }): RequestHandler => {
@@ -47,11 +48,19 @@ export function operationResolver(deps: Deps) {
     if (!handler) throw new Error(`no handler for operation ${schema.operationId}: run npm run generate`);
     const policy = tokenPolicyOf(schema);
     const limitAddress = addressLimitGuard(deps, schema.operationId);
+    const hashes = HASHING_OPERATIONS.has(schema.operationId!);
     return async (req: Request, res: Response) => {
-      if (limitAddress) await limitAddress(req);
-      const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;
-      const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req } as never);
-      writeReply(res, reply as never);
+      // Before the token check or any query (taken by hashAdmission ahead of the validator): past
+      // the hash queue the answer is an immediate 503 SERVER_BUSY that cost no database work.
+      const hashPermit = hashes ? admittedPermit(res, deps.hashLimiter) : undefined;
+      try {
+        if (limitAddress) await limitAddress(req);
+        const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;
+        const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req, hashPermit } as never);
+        writeReply(res, reply as never);
+      } finally {
+        hashPermit?.release();
+      }
     };
   };
 }

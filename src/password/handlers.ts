@@ -5,6 +5,7 @@ import type {
 } from '../../generated/types.gen.js';
 import { okNull, type Handler, type PublicHandler } from '../http/handler.js';
 import { mailChoice } from '../mail/index.js';
+import { hashPermitOf } from '../http/hash-admission.js';
 import { changePassword } from './change.js';
 import { resetPassword, sendResetMail, validateResetCode } from './reset.js';
 
@@ -23,13 +24,15 @@ const validatePasswordReset: PublicHandler<ValidatePasswordResetData, ValidatePa
   return okNull();
 };
 
-const updatePasswordViaOtp: PublicHandler<UpdatePasswordViaOtpData, UpdatePasswordViaOtpResponses> = async ({ body, deps }) => {
-  await resetPassword(deps, body.userEmail, body.otp, body.newPassword);
+const updatePasswordViaOtp: PublicHandler<UpdatePasswordViaOtpData, UpdatePasswordViaOtpResponses> = async (ctx) => {
+  const { body, deps } = ctx;
+  await resetPassword(deps, hashPermitOf(ctx), body.userEmail, body.otp, body.newPassword);
   return okNull();
 };
 
-const updatePasswordViaSudo: Handler<UpdatePasswordViaSudoData, UpdatePasswordViaSudoResponses> = async ({ body, auth, deps }) => {
-  await changePassword(deps, auth.userId, body.oldPassword, body.newPassword);
+const updatePasswordViaSudo: Handler<UpdatePasswordViaSudoData, UpdatePasswordViaSudoResponses> = async (ctx) => {
+  const { body, auth, deps } = ctx;
+  await changePassword(deps, hashPermitOf(ctx), auth.userId, body.oldPassword, body.newPassword);
   return okNull();
 };
 

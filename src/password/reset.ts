@@ -1,5 +1,6 @@
 import { hmacSha256 } from '../crypto/hash.js';
 import { hashPassword } from '../crypto/password.js';
+import type { HashPermit } from '../crypto/hash-limiter.js';
 import { withTx } from '../db/tx.js';
 import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailRequest } from '../mail/index.js';
 import { checkCode, issueCode, newCode, type CodeCheck } from '../one-time-codes/codes.js';
@@ -97,16 +98,17 @@ export async function validateResetCode(deps: PasswordDeps, email: string, otp: 
  * PUT /user/password/otp, with a 6-digit code or a long secret. It is checked first without
  * being spent (so wrong and unknown cost the same and no argon2 runs for them); only then is the
  * new password hashed, and the change transaction spends it under its row lock: of two requests
- * racing with one code or secret, exactly one changes the password, the other gets 401.
+ * racing with one code or secret, exactly one changes the password, the other gets 401. The hash
+ * runs through `hashing` with no connection held (between the check's transaction and the change's).
  */
-export async function resetPassword(deps: PasswordDeps, email: string, otp: string, newPassword: string): Promise<void> {
+export async function resetPassword(deps: PasswordDeps, hashing: HashPermit, email: string, otp: string, newPassword: string): Promise<void> {
   assertPasswordRule(newPassword);
   const user = await findUserByEmail(deps.db, email);
   const valid = await checkResetOtp(deps, email, user, otp);
   if (!user || !valid) throw passwordErrors('OTP_INVALID_EXPIRED');
 
   const notice = prepareChangedNotice(deps, user.email);
-  const passwordHash = await hashPassword(newPassword);
+  const passwordHash = await hashing.run(() => hashPassword(newPassword));
   if (isResetSecret(otp)) {
     const resetSecret = { secretHash: hashResetSecret(deps, user.id, otp), targetEmail: user.email };
     await withTx(deps.db, async (trx) => {

@@ -53,7 +53,7 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, po
     return { userId: live.userId, kind: 'refresh', refreshTokenHash, passwordChangedAt: live.passwordChangedAt };
   }
 
-  const claims = await verifyJwt(deps.keys, deps.clock, token);
+  const claims = verifyJwt(deps.keys, deps.clock, token);
   if (!claims || !ACCEPTED_JWT_KINDS[policy].includes(claims.kind)) throw tokenErrors('INVALID_TOKEN');
   // A deleted user or a password changed since issue voids the token.
   const user = await findUserById(deps.db, claims.userId);

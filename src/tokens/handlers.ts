@@ -4,12 +4,13 @@ import type {
   ValidateRefreshTokenResponses,
 } from '../../generated/types.gen.js';
 import { noContent, ok, okText, type Handler, type PublicHandler } from '../http/handler.js';
+import { hashPermitOf } from '../http/hash-admission.js';
 import * as tokens from './service.js';
 
-const login: PublicHandler<LoginData, LoginResponses> = async ({ body, deps }) => okText(await tokens.login(deps, body.username, body.password));
+const login: PublicHandler<LoginData, LoginResponses> = async (ctx) => okText(await tokens.login(ctx.deps, hashPermitOf(ctx), ctx.body.username, ctx.body.password));
 
 const getAccessToken: Handler<GetAccessTokenData, GetAccessTokenResponses> = async ({ auth, deps }) =>
-  okText(await tokens.issueJwt(deps, auth, 'access'));
+  okText(tokens.issueJwt(deps, auth, 'access'));
 
 const getRefreshToken: Handler<GetRefreshTokenData, GetRefreshTokenResponses> = async ({ auth, deps }) =>
   okText(await tokens.rotateRefreshToken(deps, auth.refreshTokenHash!));

@@ -1,35 +1,39 @@
-import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
 import { JWT_ALGORITHM } from './constants.js';
 
-/** Signing and verification keys for the JWT kinds; the public halves are served as JWKS. */
+/**
+ * Signing and verification keys for the JWT kinds, as node:crypto KeyObjects: signing and
+ * verifying Ed25519 with them is synchronous (tens of microseconds), so a token check never
+ * waits for libuv's thread pool, where argon2 runs. The public halves are served as JWKS.
+ */
 export interface TokenKeys {
   issuer: string;
   signingKid: string;
-  signingKey: CryptoKey;
-  verifyKeys: Map<string, CryptoKey>;
+  signingKey: KeyObject;
+  verifyKeys: Map<string, KeyObject>;
   publicJwks: JWK[];
 }
 
 export async function generateSigningKey(): Promise<JWK> {
-  const { privateKey } = await generateKeyPair(JWT_ALGORITHM, { crv: 'Ed25519', extractable: true });
-  return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: JWT_ALGORITHM, use: 'sig' };
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: randomUUID(), alg: JWT_ALGORITHM, use: 'sig' };
 }
 
 /** The first key signs; every key verifies (so a retired key's tokens live out their 5 minutes). */
 export async function loadTokenKeys(privateJwks: JWK[], issuer: string): Promise<TokenKeys> {
-  const verifyKeys = new Map<string, CryptoKey>();
+  const verifyKeys = new Map<string, KeyObject>();
   const publicJwks: JWK[] = [];
   for (const jwk of privateJwks) {
     const publicJwk: JWK = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, kid: jwk.kid, alg: JWT_ALGORITHM, use: 'sig' };
-    verifyKeys.set(jwk.kid!, (await importJWK(publicJwk, JWT_ALGORITHM)) as CryptoKey);
+    verifyKeys.set(jwk.kid!, createPublicKey({ key: { kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! }, format: 'jwk' }));
     publicJwks.push(publicJwk);
   }
   const first = privateJwks[0]!;
   return {
     issuer,
     signingKid: first.kid!,
-    signingKey: (await importJWK(first, JWT_ALGORITHM)) as CryptoKey,
+    signingKey: createPrivateKey({ key: { kty: first.kty!, crv: first.crv!, x: first.x!, d: first.d! }, format: 'jwk' }),
     verifyKeys,
     publicJwks,
   };

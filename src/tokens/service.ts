@@ -4,7 +4,8 @@ import { withTx } from '../db/tx.js';
 import { randomToken } from '../crypto/random.js';
 import { hmacSha256, sha256 } from '../crypto/hash.js';
 import { burnPasswordCheck, verifyPassword } from '../crypto/password.js';
-import { guardGuess } from '../backoff/guard.js';
+import { guardHashedGuess, refuseEarlyGuess } from '../backoff/guard.js';
+import type { HashPermit } from '../crypto/hash-limiter.js';
 import { normalizeEmail } from '../users/email.js';
 import { findUserByEmail } from '../users/queries.js';
 import { findActiveMethods } from '../two-factor/queries.js';
@@ -40,7 +41,7 @@ export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock'>, 
 }
 
 /** A JWT for a caller whose token was just checked: it carries the password change time of that check. */
-export function issueJwt(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): Promise<string> {
+export function issueJwt(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): string {
   return signJwt(deps.keys, deps.clock, { userId: caller.userId, kind, passwordChangedAt: caller.passwordChangedAt });
 }
 
@@ -56,9 +57,9 @@ export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Calle
   if (!row || row.password_changed_at.getTime() !== caller.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
   const claims = { userId, passwordChangedAt: caller.passwordChangedAt };
   return {
-    accessToken: await signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }),
+    accessToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }),
     refreshToken: await issueRefreshToken(trx, deps, caller),
-    sudoToken: await signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }),
+    sudoToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }),
   };
 }
 
@@ -70,34 +71,33 @@ function unknownLoginKey(deps: Pick<Deps, 'config'>, username: string): string {
 /**
  * Password login. Unknown accounts cost one argon2 verification too, and answer exactly like a
  * wrong password. With 2FA on, a partial token is handed out instead of a refresh token.
+ * Every hash runs through `hashing` (admitted before this ran) and outside any transaction.
  */
-export async function login(deps: TokenDeps, username: string, password: string): Promise<string> {
+export async function login(deps: TokenDeps, hashing: HashPermit, username: string, password: string): Promise<string> {
   const user = await findUserByEmail(deps.db, username);
   const tooMany = (retryAfter: number) => loginErrors('TOO_MANY_FAILED_PASSWORD_CHECKS', { retryAfter });
   if (!user) {
-    // The same transaction shape as a wrong password (counter lock, backoff, one argon2id
-    // verification, failure recorded), so neither the answer nor its timing tells.
-    await guardGuess(deps.db, deps.clock, { unknownLogin: unknownLoginKey(deps, username), tooMany }, async () => {
-      await burnPasswordCheck(password);
-      return undefined;
+    // The same statements as a wrong password (claim with backoff, one argon2id verification,
+    // the failure already counted), so neither the answer nor its timing tells.
+    await guardHashedGuess(deps.db, deps.clock, { unknownLogin: unknownLoginKey(deps, username), tooMany }, async () => {
+      await hashing.run(() => burnPasswordCheck(password));
+      return false;
     });
     throw loginErrors('PASSWORD_INCORRECT');
   }
+  const guess = { userId: user.id, factor: 'password' as const, tooMany };
   const passwordHash = user.passwordHash;
-  const passed = await guardGuess(
-    deps.db,
-    deps.clock,
-    { userId: user.id, factor: 'password', tooMany },
-    async () => {
-      if (passwordHash === null) throw loginErrors('NO_PASSWORD_INFO');
-      return (await verifyPassword(passwordHash, password)) || undefined;
-    },
-  );
+  if (passwordHash === null) {
+    // Nothing to check: an early guess still gets its 429, and nothing is counted.
+    await refuseEarlyGuess(deps.db, deps.clock, guess);
+    throw loginErrors('NO_PASSWORD_INFO');
+  }
+  const passed = await guardHashedGuess(deps.db, deps.clock, guess, () => hashing.run(() => verifyPassword(passwordHash, password)));
   if (!passed) throw loginErrors('PASSWORD_INCORRECT');
 
   const methods = await findActiveMethods(deps.db, user.id);
   if (methods.length) {
-    const partialToken = await signJwt(deps.keys, deps.clock, { userId: user.id, kind: 'partial', passwordChangedAt: user.passwordChangedAt.getTime() });
+    const partialToken = signJwt(deps.keys, deps.clock, { userId: user.id, kind: 'partial', passwordChangedAt: user.passwordChangedAt.getTime() });
     throw loginErrors('2FA_REQUIRED', { partialToken, methods });
   }
   return issueRefreshToken(deps.db, deps, { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() });

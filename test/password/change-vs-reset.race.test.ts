@@ -20,8 +20,8 @@ describe('a change with the old password racing a reset by code', () => {
       create trigger slow_users_update after update on users for each row execute function slow_users_update();`);
     try {
       const results = await Promise.allSettled([
-        changePassword(server.deps, user.id, user.password, 'Another-Pass-71'),
-        new Promise((resolve) => setTimeout(resolve, 200)).then(() => resetPassword(server.deps, user.email, code, 'Third-Pass-83')),
+        changePassword(server.deps, server.deps.hashLimiter.tryAdmit()!, user.id, user.password, 'Another-Pass-71'),
+        new Promise((resolve) => setTimeout(resolve, 200)).then(() => resetPassword(server.deps, server.deps.hashLimiter.tryAdmit()!, user.email, code, 'Third-Pass-83')),
       ]);
       const outcomes = results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code?: string }).code));
       expect(outcomes).toContain('ok');

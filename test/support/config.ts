@@ -25,6 +25,8 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     addressLimits: {},
     trustProxy: false,
     metricsToken: undefined,
+    hashConcurrency: 2,
+    hashQueue: 8,
     ...overrides,
   };
 }

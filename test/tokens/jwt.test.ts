@@ -1,0 +1,156 @@
+import { sign } from 'node:crypto';
+import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signJwt, verifyJwt } from '../../src/tokens/jwt.js';
+import { generateSigningKey, loadTokenKeys, type TokenKeys } from '../../src/tokens/keys.js';
+import type { JWK } from 'jose';
+
+const ISSUER = 'http://auth.test';
+const NOW_MS = Date.UTC(2026, 11, 1, 12, 0, 0);
+const clockAt = (ms: number) => ({ now: () => ms });
+const clock = clockAt(NOW_MS);
+const claims = { userId: '7f1e8a52-1f0e-4c3a-9f55-1d2c3b4a5e6f', kind: 'access' as const, passwordChangedAt: 1764590000123 };
+
+let jwk: JWK;
+let keys: TokenKeys;
+beforeAll(async () => {
+  jwk = await generateSigningKey();
+  keys = await loadTokenKeys([jwk], ISSUER);
+});
+
+const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const now = Math.floor(NOW_MS / 1000);
+const goodPayload = () => ({ typ: 'access', pwc: claims.passwordChangedAt, sub: claims.userId, iss: ISSUER, jti: 'j', iat: now, exp: now + 300 });
+
+/** A token with any header and payload, signed with our real key (so only the checks under test can refuse it). */
+function forge(header: Record<string, unknown>, payload: unknown, signingKeys = keys): string {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${sign(null, Buffer.from(input), signingKeys.signingKey).toString('base64url')}`;
+}
+const header = () => ({ alg: 'EdDSA', kid: keys.signingKid, typ: 'JWT' });
+const verifies = (token: string, at = clock) => verifyJwt(keys, at, token);
+
+describe('our JWTs (node:crypto Ed25519)', () => {
+  it('round-trip: signed and verified with the claims intact', () => {
+    expect(verifies(signJwt(keys, clock, claims))).toEqual(claims);
+    expect(verifies(forge(header(), goodPayload()))).toEqual(claims);
+  });
+
+  it('jose (the reference implementation) verifies our tokens with the published JWKS', async () => {
+    const { payload, protectedHeader } = await jwtVerify(signJwt(keys, clock, claims), createLocalJWKSet({ keys: keys.publicJwks }), {
+      issuer: ISSUER,
+      algorithms: ['EdDSA'],
+      currentDate: new Date(NOW_MS),
+    });
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: keys.signingKid, typ: 'JWT' });
+    expect(payload).toMatchObject({ sub: claims.userId, typ: 'access', pwc: claims.passwordChangedAt, iss: ISSUER, iat: now, exp: now + 300 });
+  });
+
+  it('accepts a token jose signed with our key', async () => {
+    const token = await new SignJWT({ typ: 'sudo', pwc: 5 })
+      .setProtectedHeader({ alg: 'EdDSA', kid: keys.signingKid })
+      .setSubject('u1')
+      .setIssuer(ISSUER)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(await importJWK(jwk, 'EdDSA'));
+    expect(verifies(token)).toEqual({ userId: 'u1', kind: 'sudo', passwordChangedAt: 5 });
+  });
+
+  it('verifies with every configured key (rotation), signs with the first', async () => {
+    const older = await generateSigningKey();
+    const rotated = await loadTokenKeys([await generateSigningKey(), older], ISSUER);
+    const fromOld = signJwt(await loadTokenKeys([older], ISSUER), clock, claims);
+    expect(verifyJwt(rotated, clock, fromOld)).toEqual(claims);
+    expect(verifyJwt(keys, clock, fromOld)).toBeUndefined();
+  });
+});
+
+describe('rejected', () => {
+  it('alg none, with or without a signature', () => {
+    const unsigned = `${b64({ alg: 'none', kid: keys.signingKid })}.${b64(goodPayload())}`;
+    expect(verifies(`${unsigned}.`)).toBeUndefined();
+    expect(verifies(forge({ alg: 'none', kid: keys.signingKid }, goodPayload()))).toBeUndefined();
+  });
+
+  it('any alg but EdDSA, even over a valid Ed25519 signature', () => {
+    for (const alg of ['HS256', 'RS256', 'ES256', 'Ed25519', 'eddsa', undefined]) {
+      expect(verifies(forge({ ...header(), alg }, goodPayload())), String(alg)).toBeUndefined();
+    }
+  });
+
+  it('an unknown or missing kid, or a kid of ours over another key', async () => {
+    expect(verifies(forge({ ...header(), kid: 'someone-else' }, goodPayload()))).toBeUndefined();
+    expect(verifies(forge({ alg: 'EdDSA' }, goodPayload()))).toBeUndefined();
+    const impostor = await loadTokenKeys([{ ...(await generateSigningKey()), kid: keys.signingKid }], ISSUER);
+    expect(verifies(signJwt(impostor, clock, claims))).toBeUndefined();
+  });
+
+  it('a header with crit (an extension we do not understand)', () => {
+    expect(verifies(forge({ ...header(), crit: ['exp'] }, goodPayload()))).toBeUndefined();
+  });
+
+  it('another issuer, or none', () => {
+    expect(verifies(forge(header(), { ...goodPayload(), iss: 'http://evil.test' }))).toBeUndefined();
+    const { iss: _iss, ...noIss } = goodPayload();
+    expect(verifies(forge(header(), noIss))).toBeUndefined();
+  });
+
+  it('expired: at exp exactly and after (no clock tolerance); fine a second before', () => {
+    const token = signJwt(keys, clock, claims);
+    expect(verifies(token, clockAt(NOW_MS + 299_999))).toEqual(claims);
+    expect(verifies(token, clockAt(NOW_MS + 300_000))).toBeUndefined();
+    expect(verifies(token, clockAt(NOW_MS + 301_000))).toBeUndefined();
+  });
+
+  it('a not-before in the future', () => {
+    expect(verifies(forge(header(), { ...goodPayload(), nbf: now + 1 }))).toBeUndefined();
+    expect(verifies(forge(header(), { ...goodPayload(), nbf: now }))).toEqual(claims);
+  });
+
+  it('missing or non-numeric sub, iat, exp', () => {
+    for (const claim of ['sub', 'iat', 'exp'] as const) {
+      const { [claim]: _dropped, ...rest } = goodPayload();
+      expect(verifies(forge(header(), rest)), `no ${claim}`).toBeUndefined();
+    }
+    expect(verifies(forge(header(), { ...goodPayload(), sub: 42 }))).toBeUndefined();
+    expect(verifies(forge(header(), { ...goodPayload(), iat: String(now) }))).toBeUndefined();
+    expect(verifies(forge(header(), { ...goodPayload(), exp: String(now + 300) }))).toBeUndefined();
+  });
+
+  it('a typ that is not access, sudo or partial; a pwc that is not a number', () => {
+    for (const typ of ['refresh', 'ACCESS', '', undefined]) expect(verifies(forge(header(), { ...goodPayload(), typ })), String(typ)).toBeUndefined();
+    for (const kind of ['sudo', 'partial']) expect(verifies(forge(header(), { ...goodPayload(), typ: kind }))?.kind).toBe(kind);
+    expect(verifies(forge(header(), { ...goodPayload(), pwc: String(claims.passwordChangedAt) }))).toBeUndefined();
+    const { pwc: _pwc, ...noPwc } = goodPayload();
+    expect(verifies(forge(header(), noPwc))).toBeUndefined();
+  });
+
+  it('a tampered payload or signature', () => {
+    const [h, p, s] = signJwt(keys, clock, claims).split('.') as [string, string, string];
+    const otherUser = b64({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'another-user' });
+    expect(verifies(`${h}.${otherUser}.${s}`)).toBeUndefined();
+    const flipped = Buffer.from(s, 'base64url');
+    flipped[10]! ^= 1;
+    expect(verifies(`${h}.${p}.${flipped.toString('base64url')}`)).toBeUndefined();
+    // Same bytes, different text: stray characters or a non-canonical last character.
+    expect(verifies(`${h}.${p}.${s}=`)).toBeUndefined();
+    // 64 bytes take 86 characters; the last one's low 4 bits are padding, so setting one keeps the bytes.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const nonCanonical = `${s.slice(0, -1)}${alphabet[alphabet.indexOf(s.at(-1)!) | 1]}`;
+    expect(Buffer.from(nonCanonical, 'base64url').equals(Buffer.from(s, 'base64url'))).toBe(true);
+    expect(verifies(`${h}.${p}.${nonCanonical}`)).toBeUndefined();
+    expect(verifies(`${h}.${p}.${s}`)).toEqual(claims);
+  });
+
+  it('malformed segments', () => {
+    const [h, p, s] = signJwt(keys, clock, claims).split('.') as [string, string, string];
+    for (const token of ['', '.', '..', `${h}.${p}`, `${h}.${p}.${s}.${s}`, `${h}..${s}`, `.${p}.${s}`, `${h}.${p}.`, `${h}!.${p}.${s}`, 'not a token']) {
+      expect(verifies(token), JSON.stringify(token)).toBeUndefined();
+    }
+    expect(verifies(forge({ ...header() }, [goodPayload()]))).toBeUndefined(); // payload an array
+    expect(verifies(forge({ ...header() }, 'just a string'))).toBeUndefined();
+    const notJson = `${b64('{"alg":"EdDSA"')}.${p}`;
+    expect(verifies(`${notJson}.${sign(null, Buffer.from(notJson), keys.signingKey).toString('base64url')}`)).toBeUndefined();
+  });
+});
