@@ -4,7 +4,7 @@ import { currentTotpStep, generateTotpSecret, matchTotpStep, otpauthUrl } from '
 import { createTestClock } from '../support/clock.js';
 import { base32Decode, hotp, parseOtpauthUrl } from '../support/totp.js';
 
-const vectors = JSON.parse(readFileSync(new URL('/work/shared/vectors/rfc6238-sha1.json', import.meta.url), 'utf8'));
+const vectors = JSON.parse(readFileSync(new URL('./vectors/rfc6238-sha1.json', import.meta.url), 'utf8'));
 const { secretBase32, rows } = vectors.totp as { secretBase32: string; rows: { time: number; step: number; code: string }[] };
 const clockAt = (seconds: number) => createTestClock(seconds * 1000);
 
