@@ -5,7 +5,7 @@ import { findUserById } from '../../src/users/queries.js';
 import { startMailWorker, type MailWorker } from '../../src/mail/worker.js';
 import * as sdk from '../../generated/sdk.gen.js';
 import { startSmtpCapture, type SmtpCapture } from './smtp.js';
-import { bearer, startTestServer, type TestServer } from './server.js';
+import { bearer, startTestServer, type TestServer, type TestServerOptions } from './server.js';
 
 export interface MailTestServer extends TestServer {
   smtp: SmtpCapture;
@@ -16,9 +16,9 @@ export interface MailTestServer extends TestServer {
  * The real app with its outbox worker delivering over SMTP to a capture server on 127.0.0.1:
  * codes in tests come from received mail, as a user would read them.
  */
-export async function startMailTestServer(overrides: Partial<Config> = {}): Promise<MailTestServer> {
+export async function startMailTestServer(overrides: Partial<Config> = {}, options: TestServerOptions = {}): Promise<MailTestServer> {
   const smtp = await startSmtpCapture();
-  const server = await startTestServer({ smtpUrl: smtp.url, ...overrides });
+  const server = await startTestServer({ smtpUrl: smtp.url, ...overrides }, options);
   const worker = startMailWorker(server.deps, { intervalMs: 200 });
   return {
     ...server,
