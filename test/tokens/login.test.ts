@@ -46,8 +46,17 @@ describe('POST /auth/login', () => {
   });
 
   it('answers 400 for an over-long password without evaluating it', async () => {
-    const { response } = await sdk.login({ client: server.client, body: { username: 'a@example.com', password: 'x'.repeat(257) } });
-    expect(response.status).toBe(400);
+    const user = await server.createUser();
+    const passwordFailures = async () =>
+      (await server.deps.db('guess_counters').where({ user_id: user.id, factor: 'password' }).first('failures'))?.failures ?? 0;
+    for (let i = 0; i < 5; i++) {
+      const { response, error } = await sdk.login({ client: server.client, body: { username: user.email, password: `${user.password}${'x'.repeat(257)}` } });
+      expect(response.status).toBe(400);
+      expect(error).toMatchObject({ statusCode: 400, message: 'body.password must NOT have more than 256 characters' });
+    }
+    // Five evaluated wrong guesses would have counted five failures and put the account in backoff.
+    expect(await passwordFailures()).toBe(0);
+    expect((await sdk.login({ client: server.client, body: { username: user.email, password: user.password } })).response.status).toBe(200);
   });
 
   it('answers 500 NO_PASSWORD_INFO for an account without a password', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
+import { mintToken } from '../support/server-with-smtp.js';
 import { totpCode, wrongCode } from '../support/totp.js';
 import { loginPartial, loginTokens, setupTotp, sudoViaTotp, userWithTotp } from '../support/two-factor.js';
 
@@ -39,6 +40,13 @@ describe('DELETE /user/2fa/totp', () => {
   });
 
   it('answers 409 TOTP_ALREADY_INACTIVE when TOTP is not active (never set up, only pending, already removed)', async () => {
+    const never = await server.createUser();
+    const neverSudo = await mintToken(server, never.id, 'sudo');
+    const neverSetUp = await remove(neverSudo);
+    expect(neverSetUp.response.status).toBe(409);
+    expect(neverSetUp.error).toEqual({ statusCode: 409, error: 'Conflict', message: 'TOTP_ALREADY_INACTIVE' });
+    expect(await server.deps.db('totp_factors').where({ user_id: never.id })).toEqual([]);
+
     const { url, accessToken } = await userWithTotp(server);
     const sudoToken = await sudoViaTotp(server, accessToken, url);
     expect((await remove(sudoToken)).response.status).toBe(200);
