@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer } from '../support/server.js';
 import { mintToken, startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
-import { challengeCode, freshUser, newAddress, setupCode, userWithEmailOtp, wrongCode } from './support.js';
+import { wrongCode } from '../support/codes.js';
+import { challengeCode, freshUser, newAddress, setupCode, userWithEmailOtp } from './support.js';
 
 /** Contract, "Email codes": 10 minutes, single use, burned after 5 wrong tries, a new code replaces the old, a resend keeps the count. */
 let server: MailTestServer;

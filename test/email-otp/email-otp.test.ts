@@ -5,8 +5,9 @@ import { mintToken, startMailTestServer, type MailTestServer } from '../support/
 import { codeFrom } from '../support/smtp.js';
 import { loginPartial, sudoViaTotp, userWithTotp } from '../support/two-factor.js';
 import {
-  challengeCode, freshUser, newAddress, recoveryCodeCount, setupCode, userWithEmailOtp, userWithTotpRows, wrongCode,
+  challengeCode, freshUser, newAddress, recoveryCodeCount, setupCode, userWithEmailOtp, userWithTotpAndSudo,
 } from './support.js';
+import { wrongCode } from '../support/codes.js';
 
 let server: MailTestServer;
 beforeAll(async () => {
@@ -146,7 +147,7 @@ describe('POST /user/2fa/email-otp/enable (completeEmailOtp)', () => {
   });
 
   it('enables email OTP as a second method: [] and the existing recovery codes are kept', async () => {
-    const { user, sudoToken, accessToken } = await userWithTotpRows(server);
+    const { user, sudoToken, accessToken } = await userWithTotpAndSudo(server);
     const before = await server.deps.db('recovery_codes').where({ user_id: user.id }).orderBy('id').pluck('code_hash');
     const code = await setupCode(server, sudoToken, newAddress());
     const enable = await sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: code } });
@@ -358,7 +359,7 @@ describe('DELETE /user/2fa/email-otp (removeEmailOtp)', () => {
   });
 
   it('keeps the recovery codes while another method stays active', async () => {
-    const { user, sudoToken, accessToken } = await userWithTotpRows(server);
+    const { user, sudoToken, accessToken } = await userWithTotpAndSudo(server);
     const code = await setupCode(server, sudoToken, newAddress());
     expect((await sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: code } })).response.status).toBe(200);
     expect((await sdk.removeEmailOtp({ client: server.client, headers: bearer(sudoToken) })).response.status).toBe(200);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTx } from '../../src/db/tx.js';
 import { checkCode, issueCode } from '../../src/one-time-codes/codes.js';
 import { claimMailSlot, mailSlotWait } from '../../src/one-time-codes/throttle.js';
+import { wrongCode } from '../support/codes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -14,7 +15,6 @@ afterAll(() => server.close());
 const issue = (userId: string) => withTx(server.deps.db, (trx) => issueCode(trx, server.deps, userId, 'email_transfer', 'new@example.com'));
 const check = (userId: string, code: string, consume = true) =>
   withTx(server.deps.db, (trx) => checkCode(trx, server.deps, { userId, purpose: 'email_transfer', code, consume }));
-const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
 describe('one-time codes', () => {
   it('are 6 digits, stored as a keyed HMAC, and carry their target address', async () => {

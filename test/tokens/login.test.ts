@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
+import { userWithTotp } from '../support/two-factor.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -68,10 +69,7 @@ describe('POST /auth/login', () => {
   });
 
   it('answers 401 2FA_REQUIRED with a partial token and the active methods when 2FA is on', async () => {
-    const user = await server.createUser();
-    const now = new Date(server.clock.now());
-    await server.deps.db('totp_factors').insert({ user_id: user.id, secret_enc: 'k1.x', completed_at: now });
-    await server.deps.db('recovery_codes').insert({ user_id: user.id, code_hash: Buffer.alloc(32), salt: Buffer.alloc(16), created_at: now });
+    const { user } = await userWithTotp(server);
     const { response, error } = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
     expect(response.status).toBe(401);
     expect(error).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: '2FA_REQUIRED', methods: ['totp', 'recoveryCode'] });
