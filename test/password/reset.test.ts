@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { wrongCode } from '../support/codes.js';
+import { codeFrom } from '../support/smtp.js';
 import { bearer } from '../support/server.js';
 import { enableTotpFor, loginTokens } from '../support/two-factor.js';
 import {
-  MAIL_INTERVAL_MS, codeFrom, linkFrom, mailedResetCode, startServerWithMail, type MailTestServer,
+  MAIL_INTERVAL_MS, linkFrom, mailedResetCode, startServerWithMail, type MailTestServer,
 } from './support.js';
 
 let server: MailTestServer;

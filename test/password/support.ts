@@ -4,9 +4,8 @@ import { codeFrom } from '../support/smtp.js';
 import { mintToken, type MailTestServer } from '../support/server-with-smtp.js';
 import type { TestServer } from '../support/server.js';
 
-// The mail-enabled test server and the code reader are the shared ones.
+// The mail-enabled test server is the shared one.
 export { startMailTestServer as startServerWithMail, type MailTestServer } from '../support/server-with-smtp.js';
-export { codeFrom } from '../support/smtp.js';
 
 /** The reset link in a forgot-password mail's text. */
 export function linkFrom(mail: ParsedMail): URL {
