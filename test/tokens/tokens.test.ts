@@ -15,7 +15,8 @@ afterAll(() => server.close());
 
 async function loggedIn() {
   const user = await server.createUser();
-  const { data } = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
+  const { data, response } = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
+  expect(response.status).toBe(200);
   return { user, refreshToken: data as string };
 }
 
