@@ -12,8 +12,7 @@ c.setup('login', 200, async (t, fx) => {
 c.setup('login', 400, (t) => t.json({ username: 'jane@example.com' }));
 // The richer of the two 401 bodies (the oneOf's second branch): right password, 2FA on.
 c.setup('login', 401, async (t, fx) => {
-  const user = await fx.user();
-  await fx.markTwoFactorOn(user.id);
+  const { user } = await fx.totpUser();
   t.json({ username: user.email, password: user.password });
 });
 c.setup('login', 429, async (t, fx) => {
@@ -43,7 +42,6 @@ c.setup('logout', 401, async (t, fx) => {
 c.setup('validateAccessToken', 200, async (t, fx) => t.bearer((await fx.session()).accessToken));
 // A partial token is of a kind this endpoint does not take: INVALID_TOKEN.
 c.setup('validateAccessToken', 401, async (t, fx) => {
-  const user = await fx.user();
-  await fx.markTwoFactorOn(user.id);
+  const { user } = await fx.totpUser();
   t.bearer((await fx.partialLogin(user)).partialToken);
 });

@@ -68,8 +68,8 @@ c.setup('verifyTotp', 429, async (t, fx) => {
 });
 // An active secret that does not decrypt.
 c.setup('verifyTotp', 500, async (t, fx) => {
-  const user = await fx.user();
-  await fx.markTwoFactorOn(user.id);
+  const { user } = await fx.totpUser();
+  await fx.db()('totp_factors').where({ user_id: user.id }).update({ secret_enc: 'k1.not-a-sealed-secret' });
   t.bearer((await fx.partialLogin(user)).partialToken);
 });
 

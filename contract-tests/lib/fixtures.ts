@@ -12,6 +12,8 @@ import { signJwt } from '../../src/tokens/jwt.js';
 import { loadTokenKeys, type TokenKeys } from '../../src/tokens/keys.js';
 import { findUserById } from '../../src/users/queries.js';
 import { createUser } from '../../src/users/service.js';
+import { wrongCode } from '../../test/support/codes.js';
+import { codeFrom, recipientsOf } from '../../test/support/smtp.js';
 import { totpCode } from '../../test/support/totp.js';
 
 /**
@@ -188,22 +190,14 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
       return () => admin(async (client) => void (await client.query(`alter database "${name}" allow_connections true`)));
     },
 
-    /** Marks 2FA as on (an enabled TOTP factor plus one unused recovery code) straight in the database. */
-    async markTwoFactorOn(userId: string): Promise<void> {
-      const now = new Date();
-      await database()('totp_factors').insert({ user_id: userId, secret_enc: 'k1.x', completed_at: now });
-      await database()('recovery_codes').insert({ user_id: userId, code_hash: randomBytes(32), salt: randomBytes(16), created_at: now });
-    },
-
     /** The 6-digit TOTP code for the secret in an otpauth:// URL, `offset` steps from now. */
     totp(otpauthUrl: string, offset = 0): string {
       return totpCode(otpauthUrl, Date.now(), offset);
     },
 
-    /** A 6-digit code that is none of the codes the secret accepts now (steps -2..+2 excluded). */
+    /** A 6-digit code that is none of the codes the secret's ±1-step window accepts now (the suite's wrongCode). */
     wrongTotp(otpauthUrl: string): string {
-      const right = new Set([-2, -1, 0, 1, 2].map((offset) => fx.totp(otpauthUrl, offset)));
-      for (let n = 0; ; n++) if (!right.has(String(n).padStart(6, '0'))) return String(n).padStart(6, '0');
+      return wrongCode(otpauthUrl, Date.now());
     },
 
     /** A TOTP secret set up (not enabled) for a logged-in user: its otpauth:// URL. */
@@ -255,8 +249,7 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
         const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml') && !seenMails.has(f)).sort();
         for (const file of files) {
           const mail = await simpleParser(await readFile(join(dir, file)));
-          const recipients = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((g) => g.value.map((a) => (a.address ?? '').toLowerCase()));
-          if (recipients.includes(to.toLowerCase())) {
+          if (recipientsOf(mail).includes(to.toLowerCase())) {
             seenMails.add(file);
             return mail;
           }
@@ -266,12 +259,8 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
       }
     },
 
-    /** The first 6-digit number in a mail's text: the code, read as a user would. */
-    codeFrom(mail: ParsedMail): string {
-      const match = /\b(\d{6})\b/.exec(mail.text ?? '');
-      if (!match) throw new Error(`fixture: no 6-digit code in mail "${mail.subject}"`);
-      return match[1]!;
-    },
+    /** The first 6-digit number in a mail's text: the code, read as a user would (the suite's codeFrom). */
+    codeFrom,
 
     async close(): Promise<void> {
       await db?.destroy();

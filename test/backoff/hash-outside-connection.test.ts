@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { findOutboxMails } from '../../src/mail/index.js';
 import { sendResetMail } from '../../src/password/reset.js';
-import { accessTokenFor } from '../support/server-with-smtp.js';
+import { loginTokens } from '../support/two-factor.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { instrumentHashes, until } from '../support/hashing.js';
 
@@ -42,7 +42,7 @@ describe('no hash while a connection or transaction is held', () => {
 
   it('updatePasswordViaSudo: the old password check and the new hash', async () => {
     const user = await server.createUser();
-    const token = await accessTokenFor(server, user);
+    const token = (await loginTokens(server, user)).accessToken;
     const change = (oldPassword: string) =>
       sdk.updatePasswordViaSudo({ client: server.client, headers: bearer(token), body: { oldPassword, newPassword: 'Changed-Pass-31' } });
     expect(await duringHashes(async () => expect((await change('Wrong-pass-1')).response.status).toBe(401))).toEqual([0]);
@@ -59,7 +59,7 @@ describe('no hash while a connection or transaction is held', () => {
 
   it('with a pool of one connection, another request runs to the end while a login hash is in flight', async () => {
     const user = await server.createUser();
-    const token = await accessTokenFor(server, user);
+    const token = (await loginTokens(server, user)).accessToken;
     const pooled = server.deps.db;
     // Held by the login during its hash, the only connection would make the validate below wait
     // until the acquisition timeout and fail.

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer } from '../support/server.js';
 import { mintToken, startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
-import { challengeCode, freshUser, newAddress, setupCode, userWithEmailOtp, wrongCode } from './support.js';
+import { wrongCode } from '../support/codes.js';
+import { challengeCode, freshUser, newAddress, setupCode, userWithEmailOtp } from './support.js';
 
 /** Contract, "Email codes": 10 minutes, single use, burned after 5 wrong tries, a new code replaces the old, a resend keeps the count. */
 let server: MailTestServer;
@@ -121,7 +122,7 @@ describe('email OTP codes', () => {
     expect(Number(count)).toBe(10);
   });
 
-  it('setup and enable racing for one user neither deadlock nor fail', async () => {
+  it('setup (with an access token) racing enable: exactly one wins, as if it had run first', async () => {
     const { accessToken } = await freshUser(server);
     const address = newAddress();
     const code = await setupCode(server, accessToken, address);
@@ -130,11 +131,18 @@ describe('email OTP codes', () => {
       sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: code } }),
       sdk.initiateEmailOtp({ client: server.client, headers: bearer(accessToken), body: { email: address } }),
     ]);
-    expect(enable.response.status === 200 || enable.response.status === 401).toBe(true);
-    // Once enabled, the access token is no longer enough for a setup.
-    expect([200, 401]).toContain(setup.response.status);
-    expect(setup.response.status).not.toBe(500);
-    expect(enable.response.status).not.toBe(500);
+    const outcome = `enable ${enable.response.status}, setup ${setup.response.status}`;
+    expect([enable.response.status, setup.response.status].sort(), outcome).toEqual([200, 401]);
+    const status = (await sdk.getTwoFa({ client: server.client, headers: bearer(accessToken) })).data!;
+    if (enable.response.status === 200) {
+      // Enable first: 2FA is on, so an access token no longer sets up a method.
+      expect(setup.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'SUDO_TOKEN_REQUIRED' });
+      expect(status).toMatchObject({ enabled: true, emailOtp: { email: address.toLowerCase() } });
+    } else {
+      // Setup first: its new code replaced the one enable sent.
+      expect(enable.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'OTP_INVALID_EXPIRED' });
+      expect(status).toMatchObject({ enabled: false });
+    }
   });
 
   it('two parallel setups of one user send one mail (the 60 s slot is claimed atomically)', async () => {

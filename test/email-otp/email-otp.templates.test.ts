@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
+import { withTx } from '../../src/db/tx.js';
+import { replaceRecoveryCodes } from '../../src/recovery-codes/codes.js';
 import { bearer } from '../support/server.js';
-import { accessTokenFor, mintToken, startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
+import { mintToken, startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
+import { loginTokens } from '../support/two-factor.js';
 
 /**
  * A mail configuration whose only templates are the transfer code's: setup and challenge lack
@@ -44,7 +47,7 @@ async function nothingStored(userId: string) {
 describe('a mail configuration without the needed template', () => {
   it('setup: 500 UNABLE_TO_FIND_MAIL_TEMPLATE, and nothing is stored', async () => {
     const user = await server.createUser();
-    const token = await accessTokenFor(server, user);
+    const token = (await loginTokens(server, user)).accessToken;
     const setup = await sdk.initiateEmailOtp({ client: server.client, headers: bearer(token), body: { email: 'someone@example.com' }, query: { language: 'en' } });
     expect(setup.response.status).toBe(500);
     expect(setup.error).toEqual(missingTemplate);
@@ -54,7 +57,12 @@ describe('a mail configuration without the needed template', () => {
 
   it('challenge: 500 UNABLE_TO_FIND_MAIL_TEMPLATE, and nothing is stored', async () => {
     const user = await server.createUser();
-    await server.deps.db('email_otp_factors').insert({ user_id: user.id, email: 'otp@example.com', completed_at: new Date(server.clock.now()) });
+    // Email OTP on as the service leaves it (factor and recovery codes, one transaction), written
+    // directly: this configuration cannot mail the setup code that enabling through the API needs.
+    await withTx(server.deps.db, async (trx) => {
+      await trx('email_otp_factors').insert({ user_id: user.id, email: 'otp@example.com', completed_at: new Date(server.clock.now()) });
+      await replaceRecoveryCodes(trx, server.deps, user.id);
+    });
     const challenge = await sdk.initiateEmailOtpAuthentication({ client: server.client, headers: bearer(await mintToken(server, user.id, 'partial')), body: {} });
     expect(challenge.response.status).toBe(500);
     expect(challenge.error).toEqual(missingTemplate);
@@ -63,7 +71,7 @@ describe('a mail configuration without the needed template', () => {
 
   it('email transfer: 500 UNABLE_TO_FIND_MAIL_TEMPLATE when the old address could not be told, and nothing is stored', async () => {
     const user = await server.createUser();
-    const token = await accessTokenFor(server, user);
+    const token = (await loginTokens(server, user)).accessToken;
     const initiate = await sdk.initiatePutEmail({ client: server.client, headers: bearer(token), body: { email: 'new@example.com' } });
     expect(initiate.response.status).toBe(500);
     expect(initiate.error).toEqual(missingTemplate);

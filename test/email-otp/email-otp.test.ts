@@ -5,8 +5,9 @@ import { mintToken, startMailTestServer, type MailTestServer } from '../support/
 import { codeFrom } from '../support/smtp.js';
 import { loginPartial, sudoViaTotp, userWithTotp } from '../support/two-factor.js';
 import {
-  challengeCode, freshUser, newAddress, recoveryCodeCount, setupCode, userWithEmailOtp, userWithTotpRows, wrongCode,
+  challengeCode, freshUser, newAddress, recoveryCodeCount, setupCode, userWithEmailOtp, userWithTotpAndSudo,
 } from './support.js';
+import { wrongCode } from '../support/codes.js';
 
 let server: MailTestServer;
 beforeAll(async () => {
@@ -94,8 +95,12 @@ describe('POST /user/2fa/email-otp/setup (initiateEmailOtp)', () => {
     expect(early.response.status).toBe(429);
     expect(early.error).toEqual({ statusCode: 429, error: 'Too many requests', message: 'TOO_MANY_OTP_EMAILS', retryAfter: 1 });
     expect(early.response.headers.get('retry-after')).toBe('1');
+    // Nothing was queued for the refused address (the outbox is where every mail starts).
+    const queuedFor = (address: string) => server.deps.db('mail_outbox').where({ to_address: address.toLowerCase() }).count({ n: '*' }).first();
+    expect(await queuedFor(second)).toEqual({ n: 0 });
     server.clock.advance(500);
     await setupCode(server, accessToken, second);
+    expect(await queuedFor(second)).toEqual({ n: 1 });
     expect(server.smtp.mailsTo(second)).toHaveLength(1);
   });
 
@@ -142,7 +147,7 @@ describe('POST /user/2fa/email-otp/enable (completeEmailOtp)', () => {
   });
 
   it('enables email OTP as a second method: [] and the existing recovery codes are kept', async () => {
-    const { user, sudoToken, accessToken } = await userWithTotpRows(server);
+    const { user, sudoToken, accessToken } = await userWithTotpAndSudo(server);
     const before = await server.deps.db('recovery_codes').where({ user_id: user.id }).orderBy('id').pluck('code_hash');
     const code = await setupCode(server, sudoToken, newAddress());
     const enable = await sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: code } });
@@ -168,7 +173,7 @@ describe('POST /user/2fa/email-otp/enable (completeEmailOtp)', () => {
     expect(again.error).toEqual(conflict('EMAIL_OTP_UNINITIALIZED'));
   });
 
-  it('does not accept a challenge code, and answers 400/401 for bad input and tokens', async () => {
+  it('answers 400/401 for bad input and tokens, and takes the setup code a challenge resends while pending', async () => {
     const { user, accessToken } = await freshUser(server);
     const short = await sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: '12345' } });
     expect(short.response.status).toBe(400);
@@ -184,6 +189,21 @@ describe('POST /user/2fa/email-otp/enable (completeEmailOtp)', () => {
     const resent = await challengeCode(server, accessToken, address);
     const enable = await sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: resent } });
     expect(enable.response.status).toBe(200);
+  });
+
+  it('does not accept a challenge code of the active address for a new address', async () => {
+    const { user, address } = await userWithEmailOtp(server);
+    const sudo = await mintToken(server, user.id, 'sudo');
+    const setup = await setupCode(server, sudo, newAddress('next'));
+    // Enabled: the challenge mails a challenge code (not a setup code) to the active address.
+    const challenge = await challengeCode(server, await mintToken(server, user.id, 'partial'), address);
+    expect(challenge).not.toBe(setup);
+    const refused = await sdk.completeEmailOtp({ client: server.client, headers: bearer(sudo), body: { otp: challenge } });
+    expect(refused.response.status).toBe(401);
+    expect(refused.error).toEqual(unauthorized('OTP_INVALID_EXPIRED'));
+    expect((await sdk.getTwoFa({ client: server.client, headers: bearer(sudo) })).data!.emailOtp!.email).toBe(address.toLowerCase());
+    // The setup code is what enables the new address.
+    expect((await sdk.completeEmailOtp({ client: server.client, headers: bearer(sudo), body: { otp: setup } })).response.status).toBe(200);
   });
 });
 
@@ -339,7 +359,7 @@ describe('DELETE /user/2fa/email-otp (removeEmailOtp)', () => {
   });
 
   it('keeps the recovery codes while another method stays active', async () => {
-    const { user, sudoToken, accessToken } = await userWithTotpRows(server);
+    const { user, sudoToken, accessToken } = await userWithTotpAndSudo(server);
     const code = await setupCode(server, sudoToken, newAddress());
     expect((await sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: code } })).response.status).toBe(200);
     expect((await sdk.removeEmailOtp({ client: server.client, headers: bearer(sudoToken) })).response.status).toBe(200);

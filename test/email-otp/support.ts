@@ -1,9 +1,8 @@
 import { expect } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
-import { replaceRecoveryCodes } from '../../src/recovery-codes/codes.js';
-import { withTx } from '../../src/db/tx.js';
 import { bearer } from '../support/server.js';
-import { accessTokenFor, mintToken, type MailTestServer } from '../support/server-with-smtp.js';
+import { mintToken, type MailTestServer } from '../support/server-with-smtp.js';
+import { enableEmailOtpFor, loginTokens, userWithTotp } from '../support/two-factor.js';
 import { codeFrom } from '../support/smtp.js';
 
 let seq = 0;
@@ -29,27 +28,20 @@ export async function challengeCode(server: MailTestServer, token: string, addre
 /** A user without 2FA and an access token. */
 export async function freshUser(server: MailTestServer) {
   const user = await server.createUser();
-  return { user, accessToken: await accessTokenFor(server, user) };
+  return { user, accessToken: (await loginTokens(server, user)).accessToken };
 }
 
 /** A user with email OTP enabled (through the API), with the recovery codes it returned. */
 export async function userWithEmailOtp(server: MailTestServer) {
   const { user, accessToken } = await freshUser(server);
   const address = newAddress();
-  const code = await setupCode(server, accessToken, address);
-  const enable = await sdk.completeEmailOtp({ client: server.client, headers: bearer(accessToken), body: { otp: code } });
-  expect(enable.response.status).toBe(200);
-  // The next mail of each kind may go out at once: move past the setup's 60 s slot.
-  server.clock.advance(60_000);
-  return { user, accessToken, address, recoveryCodes: enable.data!.recoveryCodes };
+  const recoveryCodes = await enableEmailOtpFor(server, accessToken, address);
+  return { user, accessToken, address, recoveryCodes };
 }
 
-/** A user whose TOTP is active (rows written directly: TOTP itself is not under test here) with 10 recovery codes. */
-export async function userWithTotpRows(server: MailTestServer) {
-  const { user, accessToken } = await freshUser(server);
-  const now = new Date(server.clock.now());
-  await server.deps.db('totp_factors').insert({ user_id: user.id, secret_enc: 'k1.unused', completed_at: now });
-  const recoveryCodes = await withTx(server.deps.db, (trx) => replaceRecoveryCodes(trx, server.deps, user.id));
+/** A user with TOTP on (the shared shortcut, through the API) and a sudo token. */
+export async function userWithTotpAndSudo(server: MailTestServer) {
+  const { user, accessToken, recoveryCodes } = await userWithTotp(server);
   return { user, accessToken, sudoToken: await mintToken(server, user.id, 'sudo'), recoveryCodes };
 }
 
@@ -57,6 +49,3 @@ export async function recoveryCodeCount(server: MailTestServer, userId: string):
   const row = await server.deps.db('recovery_codes').where({ user_id: userId }).count({ count: '*' }).first();
   return Number(row?.count);
 }
-
-/** Any 6-digit code other than `code`. */
-export const wrongCode = (code: string) => (code === '000000' ? '111111' : '000000');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer } from '../support/server.js';
-import { accessTokenFor, mintToken, startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
+import { mintToken, startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
+import { enableTotpFor, loginTokens } from '../support/two-factor.js';
 import { codeFrom } from '../support/smtp.js';
 
 let server: MailTestServer;
@@ -17,7 +18,7 @@ const inUse = { statusCode: 409, error: 'Conflict', message: 'NEW_EMAIL_ALREADY_
 
 async function freshUser() {
   const user = await server.createUser();
-  return { user, accessToken: await accessTokenFor(server, user) };
+  return { user, accessToken: (await loginTokens(server, user)).accessToken };
 }
 
 /** Initiates a transfer and returns the code the new address received. */
@@ -206,7 +207,7 @@ describe('email transfer (initiatePutEmail, putEmail)', () => {
 
   it('token rules: initiate needs sudo once 2FA is on; put takes access or sudo, not partial; no token → NO_TOKEN_PROVIDED', async () => {
     const { user, accessToken } = await freshUser();
-    await server.deps.db('totp_factors').insert({ user_id: user.id, secret_enc: 'k1.unused', completed_at: new Date(server.clock.now()) });
+    await enableTotpFor(server, user);
     const body = { email: newAddress() };
     const access = await sdk.initiatePutEmail({ client: server.client, headers: bearer(accessToken), body });
     expect(access.response.status).toBe(401);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { createHashLimiter } from '../../src/crypto/hash-limiter.js';
-import { accessTokenFor } from '../support/server-with-smtp.js';
+import { loginTokens } from '../support/two-factor.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { instrumentHashes, until } from '../support/hashing.js';
 
@@ -30,7 +30,7 @@ const BUSY = { statusCode: 503, error: 'Service Unavailable', message: 'SERVER_B
 describe('503 SERVER_BUSY: the hashing operations shed load before any database work', () => {
   it('login, updatePasswordViaSudo and updatePasswordViaOtp, each with zero queries; once a slot is free they work again', async () => {
     const user = await server.createUser();
-    const token = await accessTokenFor(server, user);
+    const token = (await loginTokens(server, user)).accessToken;
     type Answer = { response: Response; error?: unknown };
     const operations: Record<string, () => Promise<Answer>> = {
       login: () => sdk.login({ client: server.client, body: { username: user.email, password: 'Wrong-pass-1' } }),
@@ -69,7 +69,7 @@ describe('503 SERVER_BUSY: the hashing operations shed load before any database 
 
   it('the cheap paths are not admission-checked', async () => {
     const user = await server.createUser();
-    const token = await accessTokenFor(server, user);
+    const token = (await loginTokens(server, user)).accessToken;
     const held = server.deps.hashLimiter.tryAdmit()!;
     try {
       expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(token) })).response.status).toBe(200);

@@ -2,17 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/knex.js';
 import { MailWorker } from '../../src/mail/worker.js';
 import { createTestDatabase } from '../support/database.js';
-import { enqueue, mailDeps, sampleRequest, startSmtpServer, type TestSmtpServer } from './support.js';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp.js';
+import { enqueue, mailDeps, sampleRequest } from './support.js';
 
 const MAILS = 200;
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let secondPool: Db;
-let smtp: TestSmtpServer;
+let smtp: SmtpCapture;
 beforeAll(async () => {
   database = await createTestDatabase();
   secondPool = createDb(database.url);
-  smtp = await startSmtpServer();
+  smtp = await startSmtpCapture();
 });
 afterAll(async () => {
   await smtp.close();
@@ -31,7 +32,7 @@ describe('two service instances on one database', () => {
     const results = await Promise.all(workers.map((worker) => worker.drain()));
     await Promise.all(workers.map((worker) => worker.stop()));
 
-    const ids = smtp.messages.map((m) => m.headers.get('x-outbox-id') as string);
+    const ids = smtp.mails.map((m) => m.headers.get('x-outbox-id') as string);
     expect(ids).toHaveLength(MAILS);
     expect(new Set(ids).size).toBe(MAILS);
     // Both took part (SKIP LOCKED shares the work rather than serialising it).

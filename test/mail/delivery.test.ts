@@ -8,14 +8,17 @@ import { CLAIM_LEASE_MS } from '../../src/mail/constants.js';
 import { claimDueMails, markSent } from '../../src/mail/outbox.js';
 import { createSmtpTransport } from '../../src/mail/transport.js';
 import { MailWorker } from '../../src/mail/worker.js';
+import * as sdk from '../../generated/sdk.gen.js';
 import { createTestDatabase } from '../support/database.js';
-import { enqueue, mailDeps, sampleRequest, startSmtpServer, waitFor, type TestSmtpServer } from './support.js';
+import { startMailTestServer } from '../support/server-with-smtp.js';
+import { startSmtpCapture, type SmtpCapture } from '../support/smtp.js';
+import { enqueue, mailDeps, sampleRequest, waitFor } from './support.js';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let smtp: TestSmtpServer;
+let smtp: SmtpCapture;
 beforeAll(async () => {
   database = await createTestDatabase();
-  smtp = await startSmtpServer();
+  smtp = await startSmtpCapture();
 });
 afterAll(async () => {
   await smtp.close();
@@ -23,7 +26,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await database.db('mail_outbox').del();
-  smtp.messages.length = 0;
+  smtp.mails.length = 0;
 });
 
 describe('outbox delivery over SMTP', () => {
@@ -38,8 +41,8 @@ describe('outbox delivery over SMTP', () => {
     expect(await worker.drain()).toMatchObject({ claimed: 1, sent: 1 });
     await worker.stop();
 
-    expect(smtp.messages).toHaveLength(1);
-    const message = smtp.messages[0]!;
+    expect(smtp.mails).toHaveLength(1);
+    const message = smtp.mails[0]!;
     expect(message.subject).toBe(queued!.subject);
     expect(message.to).toMatchObject({ text: 'user1@example.com' });
     expect(message.from?.value[0]).toMatchObject({ address: 'no-reply@smartgridone.com', name: 'SmartgridOne' });
@@ -88,27 +91,39 @@ describe('outbox delivery over SMTP', () => {
     const deps = await mailDeps(database.db, { smtpUrl: smtp.url, mailWorkerIntervalMs: 3_600_000 });
     const worker = new MailWorker(deps).start();
     try {
+      // start() runs a first pass at once: let it finish, so that only a wake-up can deliver what follows.
+      await worker.wake();
+      expect(smtp.mails).toHaveLength(0);
       await enqueue(deps, sampleRequest(3));
-      await waitFor(() => smtp.messages.length === 1, 5_000);
+      await waitFor(() => smtp.mails.length === 1, 5_000);
     } finally {
       await worker.stop();
     }
   });
 
-  it('keeps the API fast while SMTP takes 2 s per mail', async () => {
-    const slow = await startSmtpServer({ delayMs: 2_000 });
-    const deps = await mailDeps(database.db, { smtpUrl: slow.url });
-    const worker = new MailWorker(deps).start();
+  it('an endpoint answers while the SMTP server still holds the previous mail (sending is the worker\'s, after the commit)', async () => {
+    const server = await startMailTestServer();
+    const release = server.smtp.hold();
     try {
-      await enqueue(deps, sampleRequest(4)); // the first one keeps the worker busy
-      const started = performance.now();
-      await enqueue(deps, sampleRequest(5));
-      expect(performance.now() - started).toBeLessThan(1_000);
-      await waitFor(async () => (await findOutboxMails(database.db)).every((row) => row.status === 'sent'), 10_000);
-      expect(slow.messages.map((m) => m.to && 'text' in m.to && m.to.text).sort()).toEqual(['user4@example.com', 'user5@example.com']);
+      const [first, second] = [await server.createUser(), await server.createUser()];
+      // An answer that waited for SMTP would never come while the mail is held: give up after 10 s instead of hanging.
+      const statusWhileHeld = (email: string) =>
+        Promise.race([
+          sdk.sendPasswordReset({ client: server.client, body: { email } }).then((r) => r.response.status),
+          new Promise((resolve) => setTimeout(() => resolve('no answer while SMTP is held'), 10_000).unref()),
+        ]);
+      expect(await statusWhileHeld(first.email)).toBe(200);
+      // The worker is now stuck in the first mail's DATA step, which nothing ends until release().
+      await waitFor(() => server.smtp.held() === 1, 5_000);
+      expect(await statusWhileHeld(second.email)).toBe(200);
+      expect(server.smtp.mails).toHaveLength(0);
+      expect(await server.deps.db('mail_outbox').where({ to_address: second.email }).pluck('status')).toEqual(['queued']);
+      release();
+      await server.smtp.waitForMail(first.email);
+      await server.smtp.waitForMail(second.email);
     } finally {
-      await worker.stop();
-      await slow.close();
+      release();
+      await server.close();
     }
   });
 
@@ -125,7 +140,7 @@ describe('outbox delivery over SMTP', () => {
     deps.clock.advance(CLAIM_LEASE_MS);
     expect(await worker.drain()).toMatchObject({ claimed: 1, sent: 1 });
     await worker.stop();
-    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.mails).toHaveLength(1);
     // The dead worker coming back cannot settle a row it no longer holds.
     expect(await markSent(database.db, dead!, new Date(deps.clock.now()))).toBe(false);
     expect((await findOutboxMails(database.db))[0]).toMatchObject({ status: 'sent', attempts: 2 });
@@ -139,8 +154,8 @@ describe('outbox delivery over SMTP', () => {
     await transport.send(row!);
     await transport.send({ ...row!, attempts: 2 });
     transport.close();
-    expect(smtp.messages).toHaveLength(2);
-    expect(smtp.messages[0]!.messageId).toBe(smtp.messages[1]!.messageId);
+    expect(smtp.mails).toHaveLength(2);
+    expect(smtp.mails[0]!.messageId).toBe(smtp.mails[1]!.messageId);
   });
 
   it('Message-ID and X-Outbox-Id carry a random id, not the outbox sequence number (which would tell how much mail others got)', async () => {
@@ -150,8 +165,8 @@ describe('outbox delivery over SMTP', () => {
     expect(await worker.drain()).toMatchObject({ sent: 2 });
     await worker.stop();
     const rows = await database.db('mail_outbox').select('id', 'message_ref', 'created_at');
-    expect(smtp.messages).toHaveLength(2);
-    for (const message of smtp.messages) {
+    expect(smtp.mails).toHaveLength(2);
+    for (const message of smtp.mails) {
       const outboxId = message.headers.get('x-outbox-id') as string;
       const row = rows.find((r) => r.message_ref === outboxId);
       expect(row, 'X-Outbox-Id names its row by the random ref').toBeDefined();
@@ -163,7 +178,7 @@ describe('outbox delivery over SMTP', () => {
         expect(header).not.toContain(String(row!.created_at.getTime()));
       }
     }
-    expect(smtp.messages[0]!.messageId).not.toBe(smtp.messages[1]!.messageId);
+    expect(smtp.mails[0]!.messageId).not.toBe(smtp.mails[1]!.messageId);
   });
 });
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer } from '../support/server.js';
-import { accessTokenFor, startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
+import { startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
+import { loginTokens } from '../support/two-factor.js';
 import { codeFrom } from '../support/smtp.js';
 
 // PostgreSQL text cannot hold NUL: an origin or language carrying one must be treated like any
@@ -36,7 +37,7 @@ function expectDefaultBrandAndLanguage(mail: Awaited<ReturnType<MailTestServer['
 
 async function loggedIn() {
   const user = await server.createUser();
-  return { user, accessToken: await accessTokenFor(server, user) };
+  return { user, accessToken: (await loginTokens(server, user)).accessToken };
 }
 
 describe.each(HOSTILE_QUERIES)('a NUL or invalid character in origin/language (%s)', (query) => {

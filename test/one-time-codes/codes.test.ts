@@ -1,7 +1,9 @@
+import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTx } from '../../src/db/tx.js';
 import { checkCode, issueCode } from '../../src/one-time-codes/codes.js';
 import { claimMailSlot, mailSlotWait } from '../../src/one-time-codes/throttle.js';
+import { wrongCode } from '../support/codes.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -13,15 +15,19 @@ afterAll(() => server.close());
 const issue = (userId: string) => withTx(server.deps.db, (trx) => issueCode(trx, server.deps, userId, 'email_transfer', 'new@example.com'));
 const check = (userId: string, code: string, consume = true) =>
   withTx(server.deps.db, (trx) => checkCode(trx, server.deps, { userId, purpose: 'email_transfer', code, consume }));
-const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
 describe('one-time codes', () => {
-  it('are 6 digits, stored hashed, and carry their target address', async () => {
+  it('are 6 digits, stored as a keyed HMAC, and carry their target address', async () => {
     const user = await server.createUser();
     const code = await issue(user.id);
     expect(code).toMatch(/^\d{6}$/);
-    const row = await server.deps.db('one_time_codes').where({ user_id: user.id }).first();
-    expect(row.code_hash.toString('hex')).not.toContain(Buffer.from(code).toString('hex'));
+    const rows = await server.deps.db('one_time_codes').where({ user_id: user.id });
+    expect(rows).toHaveLength(1);
+    // The keyed HMAC (CODE_HASH_KEY) over purpose, user and code, computed here independently: a
+    // plain hash, or one without the user or purpose, would not match.
+    const expected = createHmac('sha256', server.deps.config.codeHashKey).update(['one-time-code', 'email_transfer', user.id, code].join('\0')).digest();
+    expect(Buffer.compare(rows[0].code_hash, expected)).toBe(0);
+    expect(rows[0].code_hash.equals(createHash('sha256').update(code).digest())).toBe(false);
     expect(await check(user.id, code)).toEqual({ valid: true, targetEmail: 'new@example.com' });
   });
 

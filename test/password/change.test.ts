@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer } from '../support/server.js';
-import { enableTotpDirectly, loginTokens, startServerWithMail, sudoToken, type MailTestServer } from './support.js';
+import { enableTotpFor, loginTokens } from '../support/two-factor.js';
+import { startServerWithMail, sudoToken, type MailTestServer } from './support.js';
 
 let server: MailTestServer;
 beforeAll(async () => {
@@ -17,8 +18,8 @@ const login = (username: string, password: string) => sdk.login({ client: server
 describe('PUT /user/password/old-password', () => {
   it('changes the password with an access token while 2FA is off, revokes every session and mails a notice', async () => {
     const user = await server.createUser();
-    const other = await loginTokens(server, user.email, user.password);
-    const { accessToken } = await loginTokens(server, user.email, user.password);
+    const other = await loginTokens(server, user);
+    const { accessToken } = await loginTokens(server, user);
 
     const { response, data } = await change(accessToken, user.password);
     expect(response.status).toBe(200);
@@ -37,8 +38,8 @@ describe('PUT /user/password/old-password', () => {
 
   it('with 2FA on, needs a sudo token (401 SUDO_TOKEN_REQUIRED for an access token) and leaves 2FA on', async () => {
     const user = await server.createUser();
-    const { accessToken } = await loginTokens(server, user.email, user.password);
-    await enableTotpDirectly(server, user.id);
+    const { accessToken } = await loginTokens(server, user);
+    await enableTotpFor(server, user);
 
     const refused = await change(accessToken, user.password);
     expect(refused.response.status).toBe(401);
@@ -51,13 +52,13 @@ describe('PUT /user/password/old-password', () => {
   it('answers 401 NO_TOKEN_PROVIDED without a token and INVALID_TOKEN for a refresh token', async () => {
     const user = await server.createUser();
     expect((await change(undefined, user.password)).error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'NO_TOKEN_PROVIDED' });
-    const { refreshToken } = await loginTokens(server, user.email, user.password);
+    const { refreshToken } = await loginTokens(server, user);
     expect((await change(refreshToken, user.password)).error).toMatchObject({ statusCode: 401, message: 'INVALID_TOKEN' });
   });
 
   it('counts a wrong old password in the password backoff shared with login: 401 PASSWORD_INCORRECT, then 429', async () => {
     const user = await server.createUser();
-    const { accessToken } = await loginTokens(server, user.email, user.password);
+    const { accessToken } = await loginTokens(server, user);
     const wrong = await change(accessToken, 'Not-My-Password-1');
     expect(wrong.response.status).toBe(401);
     expect(wrong.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'PASSWORD_INCORRECT' });
@@ -76,7 +77,7 @@ describe('PUT /user/password/old-password', () => {
 
   it('answers 400 naming the rule before checking the old password', async () => {
     const user = await server.createUser();
-    const { accessToken } = await loginTokens(server, user.email, user.password);
+    const { accessToken } = await loginTokens(server, user);
     for (const [password, message] of [
       ['Password1', 'newPassword must not be a commonly used password'],
       ['lowercase-only-1', 'newPassword must contain an uppercase letter'],
@@ -96,11 +97,11 @@ describe('PUT /user/password/old-password', () => {
     // 203 characters (emoji are one character each, two UTF-16 units): within 8–256.
     const user = await server.createUser();
     const emoji = `Aa1${'😀'.repeat(200)}`;
-    const first = await change((await loginTokens(server, user.email, user.password)).accessToken, user.password, emoji);
+    const first = await change((await loginTokens(server, user)).accessToken, user.password, emoji);
     expect(first.response.status).toBe(200);
     // Lower- and upper-case letters outside A–Z are letters of their case.
     const umlauts = 'ÄÖÜäöü-2024';
-    const second = await change((await loginTokens(server, user.email, emoji)).accessToken, emoji, umlauts);
+    const second = await change((await loginTokens(server, { email: user.email, password: emoji })).accessToken, emoji, umlauts);
     expect(second.response.status).toBe(200);
     expect((await login(user.email, umlauts)).response.status).toBe(200);
   });

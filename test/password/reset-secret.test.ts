@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import * as sdk from '../../generated/sdk.gen.js';
 import { CODE_TTL_MS, FAILURE_WINDOW_MS, MAX_FAILURES_PER_DAY } from '../../src/one-time-codes/constants.js';
-import { MAIL_INTERVAL_MS, codeFrom, linkFrom, startServerWithMail, type MailTestServer } from './support.js';
+import { codeFrom } from '../support/smtp.js';
+import { MAIL_INTERVAL_MS, linkFrom, startServerWithMail, type MailTestServer } from './support.js';
 
 let server: MailTestServer;
 beforeAll(async () => {

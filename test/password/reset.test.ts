@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
+import { wrongCode } from '../support/codes.js';
+import { codeFrom } from '../support/smtp.js';
 import { bearer } from '../support/server.js';
+import { enableTotpFor, loginTokens } from '../support/two-factor.js';
 import {
-  MAIL_INTERVAL_MS, codeFrom, enableTotpDirectly, linkFrom, loginTokens, mailedResetCode, startServerWithMail, type MailTestServer,
+  MAIL_INTERVAL_MS, linkFrom, mailedResetCode, startServerWithMail, type MailTestServer,
 } from './support.js';
 
 let server: MailTestServer;
@@ -20,7 +23,6 @@ const otpInvalid = { statusCode: 401, error: 'Unauthorized', message: 'OTP_INVAL
 const validate = (email: string, otp: string) => sdk.validatePasswordReset({ client: server.client, body: { email, otp } });
 const resetWith = (userEmail: string, otp: string, newPassword = NEW_PASSWORD) =>
   sdk.updatePasswordViaOtp({ client: server.client, body: { userEmail, otp, newPassword } });
-const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
 describe('POST /user/password/reset/send → validate → PUT /user/password/otp', () => {
   it('mails a 6-digit code that validates without being consumed and then sets the password', async () => {
@@ -148,8 +150,13 @@ describe('POST /user/password/reset/send → validate → PUT /user/password/otp
 describe('what a reset does to the account', () => {
   it('revokes every refresh token and voids earlier access tokens', async () => {
     const user = await server.createUser();
-    const sessionA = await loginTokens(server, user.email, user.password);
-    const sessionB = await loginTokens(server, user.email, user.password);
+    const sessionA = await loginTokens(server, user);
+    const sessionB = await loginTokens(server, user);
+    // Both sessions work before the reset, so their refusal afterwards is the reset's doing.
+    for (const session of [sessionA, sessionB]) {
+      expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(session.accessToken) })).data).toEqual({ userId: user.id });
+      expect((await sdk.validateRefreshToken({ client: server.client, headers: bearer(session.refreshToken) })).data).toEqual({ userId: user.id });
+    }
     const code = await mailedResetCode(server, user.email);
     expect((await resetWith(user.email, code)).response.status).toBe(200);
 
@@ -160,7 +167,7 @@ describe('what a reset does to the account', () => {
       expect(access.error).toMatchObject({ statusCode: 401, message: 'INVALID_TOKEN' });
     }
     // A new login works and its tokens do.
-    const fresh = await loginTokens(server, user.email, NEW_PASSWORD);
+    const fresh = await loginTokens(server, { email: user.email, password: NEW_PASSWORD });
     expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(fresh.accessToken) })).data).toEqual({ userId: user.id });
   });
 
@@ -175,7 +182,7 @@ describe('what a reset does to the account', () => {
 
   it('leaves 2FA on: the next login still asks for it', async () => {
     const user = await server.createUser();
-    await enableTotpDirectly(server, user.id);
+    await enableTotpFor(server, user);
     const code = await mailedResetCode(server, user.email);
     expect((await resetWith(user.email, code)).response.status).toBe(200);
     const login = await sdk.login({ client: server.client, body: { username: user.email, password: NEW_PASSWORD } });

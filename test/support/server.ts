@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import express, { type RequestHandler } from 'express';
 import { createApp } from '../../src/app.js';
 import { buildDeps } from '../../src/bootstrap.js';
 import type { Config } from '../../src/config/index.js';
@@ -28,16 +29,24 @@ export interface TestServer {
 
 let userSeq = 0;
 
-/**
- * The real app on port 0 with its own database and a hand-moved clock. `recordStatuses: false`
- * keeps its responses out of the spec coverage (a fuzz's deliberate off-spec answers).
- */
-export async function startTestServer(overrides: Partial<Config> = {}, options: { recordStatuses?: boolean } = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /**
+   * Middleware the test puts in front of the app (e.g. a planted delay that shows a timing check
+   * can fail). It sees the raw request; parse a body with express.json() first if it needs one
+   * (the app then keeps that parsed body).
+   */
+  inFront?: RequestHandler[];
+  /** false keeps this server's responses out of the spec coverage (a fuzz's deliberate off-spec answers). */
+  recordStatuses?: boolean;
+}
+
+/** The real app on port 0 with its own database and a hand-moved clock. */
+export async function startTestServer(overrides: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = await testConfig(overrides);
   const clock = createTestClock();
   const deps = await buildDeps(config, database.db, { clock });
-  const app = createApp(deps);
+  const app = options.inFront?.length ? express().use(...options.inFront, createApp(deps)) : createApp(deps);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -58,12 +58,3 @@ export const stepAt = (timeMs: number) => Math.floor(timeMs / 1000 / 30);
 export function totpCode(url: string, timeMs: number, offset = 0): string {
   return hotp(base32Decode(parseOtpauthUrl(url).secret), stepAt(timeMs) + offset);
 }
-
-/** A 6-digit string that is not the code at any of steps t-1..t+1 (what a wrong guess sends). */
-export function wrongCode(url: string, timeMs: number): string {
-  const right = new Set([-1, 0, 1].map((offset) => totpCode(url, timeMs, offset)));
-  for (let n = 0; ; n++) {
-    const candidate = String(n).padStart(6, '0');
-    if (!right.has(candidate)) return candidate;
-  }
-}

@@ -1,9 +1,12 @@
 import { expect } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
+import { findOutboxMails } from '../../src/mail/index.js';
+import type { MailTestServer } from './server-with-smtp.js';
 import { bearer, type TestServer } from './server.js';
+import { codeFrom } from './smtp.js';
 import { totpCode } from './totp.js';
 
-/** Logs in (no 2FA yet) and returns a refresh and an access token. */
+/** The one login helper: logs in (no 2FA on) and returns a refresh and an access token, both calls checked. */
 export async function loginTokens(server: TestServer, user: { email: string; password: string }) {
   const login = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
   expect(login.response.status).toBe(200);
@@ -29,17 +32,44 @@ export async function setupTotp(server: TestServer, token: string): Promise<stri
 }
 
 /**
- * A user with TOTP enabled: setup, enable with the current code, then the clock moves on one
- * step so the next code is not a replay of the enabling one.
+ * The "2FA on" shortcut: turns TOTP on for a user without 2FA through the API (login, setup,
+ * enable with the current code), so the state is exactly the one the service creates, the 10
+ * recovery codes included. The clock then moves on one step, so the next code is not a replay of
+ * the enabling one. Returns the login's tokens (issued before 2FA was on) too.
  */
-export async function userWithTotp(server: TestServer) {
-  const user = await server.createUser();
+export async function enableTotpFor(server: TestServer, user: { email: string; password: string }) {
   const { refreshToken, accessToken } = await loginTokens(server, user);
   const url = await setupTotp(server, accessToken);
   const enable = await sdk.completeTotp({ client: server.client, headers: bearer(accessToken), body: { totp: totpCode(url, server.clock.now()) } });
   expect(enable.response.status).toBe(200);
+  expect(enable.data!.recoveryCodes).toHaveLength(10);
   server.clock.advance(30_000);
-  return { user, url, refreshToken, accessToken, recoveryCodes: enable.data!.recoveryCodes };
+  return { url, refreshToken, accessToken, recoveryCodes: enable.data!.recoveryCodes };
+}
+
+/** A new user with TOTP on (enableTotpFor). */
+export async function userWithTotp(server: TestServer) {
+  const user = await server.createUser();
+  return { user, ...(await enableTotpFor(server, user)) };
+}
+
+/**
+ * Email OTP turned on through the API at `address` with `token` (an access token, or a sudo token
+ * once 2FA is on): setup, the mailed code, enable. The code is read from the SMTP capture of a
+ * mail test server, or from the outbox row of a server without a mail worker. The clock then moves
+ * past the setup mail's 60 s slot. Returns the recovery codes enable gave ([] if 2FA was on).
+ */
+export async function enableEmailOtpFor(server: TestServer | MailTestServer, token: string, address: string): Promise<string[]> {
+  const setup = await sdk.initiateEmailOtp({ client: server.client, headers: bearer(token), body: { email: address } });
+  expect(setup.response.status).toBe(200);
+  const code =
+    'smtp' in server
+      ? codeFrom(await server.smtp.waitForMail(address))
+      : codeFrom((await findOutboxMails(server.deps.db, { to: address.toLowerCase() }))[0]!); // newest first
+  const enable = await sdk.completeEmailOtp({ client: server.client, headers: bearer(token), body: { otp: code } });
+  expect(enable.response.status).toBe(200);
+  server.clock.advance(60_000);
+  return enable.data!.recoveryCodes;
 }
 
 /** A fresh sudo token via TOTP (the clock moves on a step first, so the code is unused). */

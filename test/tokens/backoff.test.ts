@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { startTestServer, type TestServer } from '../support/server.js';
@@ -72,7 +73,10 @@ describe('unknown login names', () => {
     expect(known.map((k) => (k as unknown[])[0])).toEqual([401, 401, 401, 429, 429]);
     // Names are counted case-insensitively, like accounts, and stored only as HMACs.
     expect((await attempt('No-Such-User@Example.com', 'Wrong-pass-1')).response.status).toBe(429);
+    // One row, keyed by the HMAC (CODE_HASH_KEY) of the normalized name, computed here independently.
     const rows = await server.deps.db('unknown_login_counters').select('key');
+    const expectedKey = createHmac('sha256', server.deps.config.codeHashKey).update('unknown-login\0no-such-user@example.com').digest('base64url');
+    expect(rows.filter((r) => r.key === expectedKey)).toHaveLength(1);
     expect(rows.some((r) => r.key.includes('no-such-user'))).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
+import { userWithTotp } from '../support/two-factor.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -46,8 +47,17 @@ describe('POST /auth/login', () => {
   });
 
   it('answers 400 for an over-long password without evaluating it', async () => {
-    const { response } = await sdk.login({ client: server.client, body: { username: 'a@example.com', password: 'x'.repeat(257) } });
-    expect(response.status).toBe(400);
+    const user = await server.createUser();
+    const passwordFailures = async () =>
+      (await server.deps.db('guess_counters').where({ user_id: user.id, factor: 'password' }).first('failures'))?.failures ?? 0;
+    for (let i = 0; i < 5; i++) {
+      const { response, error } = await sdk.login({ client: server.client, body: { username: user.email, password: `${user.password}${'x'.repeat(257)}` } });
+      expect(response.status).toBe(400);
+      expect(error).toMatchObject({ statusCode: 400, message: 'body.password must NOT have more than 256 characters' });
+    }
+    // Five evaluated wrong guesses would have counted five failures and put the account in backoff.
+    expect(await passwordFailures()).toBe(0);
+    expect((await sdk.login({ client: server.client, body: { username: user.email, password: user.password } })).response.status).toBe(200);
   });
 
   it('answers 500 NO_PASSWORD_INFO for an account without a password', async () => {
@@ -59,10 +69,7 @@ describe('POST /auth/login', () => {
   });
 
   it('answers 401 2FA_REQUIRED with a partial token and the active methods when 2FA is on', async () => {
-    const user = await server.createUser();
-    const now = new Date(server.clock.now());
-    await server.deps.db('totp_factors').insert({ user_id: user.id, secret_enc: 'k1.x', completed_at: now });
-    await server.deps.db('recovery_codes').insert({ user_id: user.id, code_hash: Buffer.alloc(32), salt: Buffer.alloc(16), created_at: now });
+    const { user } = await userWithTotp(server);
     const { response, error } = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
     expect(response.status).toBe(401);
     expect(error).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: '2FA_REQUIRED', methods: ['totp', 'recoveryCode'] });

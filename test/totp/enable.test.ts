@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
-import { totpCode, wrongCode } from '../support/totp.js';
-import { loginPartial, loginTokens, setupTotp } from '../support/two-factor.js';
+import { wrongCode } from '../support/codes.js';
+import { totpCode } from '../support/totp.js';
+import { enableEmailOtpFor, loginPartial, loginTokens, setupTotp } from '../support/two-factor.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -46,14 +47,14 @@ describe('POST /user/2fa/totp/enable', () => {
 
   it('returns [] and keeps the codes when another method is already active', async () => {
     const { user, accessToken, url } = await userWithPendingTotp();
-    const now = new Date(server.clock.now());
-    // Email OTP is built elsewhere: an enabled row as its schema has it stands in for it.
-    await server.deps.db('email_otp_factors').insert({ user_id: user.id, email: user.email, completed_at: now });
-    const existing = await server.deps.db('recovery_codes').insert({ user_id: user.id, code_hash: Buffer.alloc(32), salt: Buffer.alloc(16), created_at: now }).returning('id');
+    // Email OTP on first (through the API): it made the 10 recovery codes.
+    expect(await enableEmailOtpFor(server, accessToken, user.email)).toHaveLength(10);
+    const existing = await server.deps.db('recovery_codes').where({ user_id: user.id }).orderBy('id').pluck('id');
+    expect(existing).toHaveLength(10);
     const result = await enable(accessToken, totpCode(url, server.clock.now()));
     expect(result.response.status).toBe(200);
     expect(result.data).toEqual({ recoveryCodes: [] });
-    expect(await server.deps.db('recovery_codes').where({ user_id: user.id }).pluck('id')).toEqual([existing[0].id]);
+    expect(await server.deps.db('recovery_codes').where({ user_id: user.id }).orderBy('id').pluck('id')).toEqual(existing);
   });
 
   it('answers 401 TOTP_INVALID for a wrong code, keeps TOTP off and counts the guess', async () => {
@@ -118,7 +119,7 @@ describe('POST /user/2fa/totp/enable', () => {
     expect((await enable('forged', '123456')).error).toMatchObject({ statusCode: 401, message: 'INVALID_TOKEN' });
     // The contract's auth for enable is "access": a partial token is not enough.
     const other = await server.createUser();
-    await server.deps.db('email_otp_factors').insert({ user_id: other.id, email: other.email, completed_at: new Date(server.clock.now()) });
+    await enableEmailOtpFor(server, (await loginTokens(server, other)).accessToken, other.email);
     const { partialToken } = await loginPartial(server, other);
     expect((await enable(partialToken, '123456')).error).toMatchObject({ statusCode: 401, message: 'INVALID_TOKEN' });
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
-import { wrongCode } from '../support/totp.js';
+import { wrongCode } from '../support/codes.js';
 import { loginPartial, loginTokens, setupTotp, userWithTotp } from '../support/two-factor.js';
 
 let server: TestServer;

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
-import { totpCode, wrongCode } from '../support/totp.js';
-import { loginPartial, loginTokens, setupTotp, sudoViaTotp, userWithTotp } from '../support/two-factor.js';
+import { mintToken } from '../support/server-with-smtp.js';
+import { wrongCode } from '../support/codes.js';
+import { totpCode } from '../support/totp.js';
+import { enableEmailOtpFor, loginPartial, loginTokens, setupTotp, sudoViaTotp, userWithTotp } from '../support/two-factor.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -31,7 +33,8 @@ describe('DELETE /user/2fa/totp', () => {
 
   it('keeps 2FA and the recovery codes while another method stays active', async () => {
     const { user, url, accessToken } = await userWithTotp(server);
-    await server.deps.db('email_otp_factors').insert({ user_id: user.id, email: user.email, completed_at: new Date(server.clock.now()) });
+    // Email OTP as the second method (through the API, which needs a sudo token now).
+    expect(await enableEmailOtpFor(server, await sudoViaTotp(server, accessToken, url), user.email)).toEqual([]);
     const sudoToken = await sudoViaTotp(server, accessToken, url);
     expect((await remove(sudoToken)).response.status).toBe(200);
     expect(await server.deps.db('recovery_codes').where({ user_id: user.id }).count({ n: '*' })).toEqual([{ n: 10 }]);
@@ -39,6 +42,13 @@ describe('DELETE /user/2fa/totp', () => {
   });
 
   it('answers 409 TOTP_ALREADY_INACTIVE when TOTP is not active (never set up, only pending, already removed)', async () => {
+    const never = await server.createUser();
+    const neverSudo = await mintToken(server, never.id, 'sudo');
+    const neverSetUp = await remove(neverSudo);
+    expect(neverSetUp.response.status).toBe(409);
+    expect(neverSetUp.error).toEqual({ statusCode: 409, error: 'Conflict', message: 'TOTP_ALREADY_INACTIVE' });
+    expect(await server.deps.db('totp_factors').where({ user_id: never.id })).toEqual([]);
+
     const { url, accessToken } = await userWithTotp(server);
     const sudoToken = await sudoViaTotp(server, accessToken, url);
     expect((await remove(sudoToken)).response.status).toBe(200);

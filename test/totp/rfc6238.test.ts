@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { currentTotpStep, generateTotpSecret, matchTotpStep, otpauthUrl } from '../../src/totp/otp.js';
+import { currentTotpStep, generateTotpSecret, matchTotpStep, otpauthUrl, UnusableTotpSecretError } from '../../src/totp/otp.js';
 import { createTestClock } from '../support/clock.js';
 import { base32Decode, hotp, parseOtpauthUrl } from '../support/totp.js';
 
-const vectors = JSON.parse(readFileSync(new URL('/work/shared/vectors/rfc6238-sha1.json', import.meta.url), 'utf8'));
+const vectors = JSON.parse(readFileSync(new URL('./vectors/rfc6238-sha1.json', import.meta.url), 'utf8'));
 const { secretBase32, rows } = vectors.totp as { secretBase32: string; rows: { time: number; step: number; code: string }[] };
 const clockAt = (seconds: number) => createTestClock(seconds * 1000);
 
@@ -40,6 +40,13 @@ describe('the service TOTP code path against RFC 6238 Appendix B (SHA1)', () => 
   it('rejects codes of the wrong shape without evaluating them', async () => {
     expect(await matchTotpStep(secretBase32, '28708', clockAt(59))).toBeUndefined();
     expect(await matchTotpStep(secretBase32, '28708a', clockAt(59))).toBeUndefined();
+    // With a secret no HOTP can be computed from, any evaluation throws: a wrong shape must come
+    // back undefined without one, a right shape reaches it.
+    const unusable = 'not base32!';
+    for (const code of ['28708', '2870820', '28708a', ' 87082', '+87082', '８７０８２１']) {
+      expect(await matchTotpStep(unusable, code, clockAt(59))).toBeUndefined();
+    }
+    await expect(matchTotpStep(unusable, '287082', clockAt(59))).rejects.toThrow(UnusableTotpSecretError);
   });
 });
 
