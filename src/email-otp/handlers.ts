@@ -8,7 +8,7 @@ import { mailChoice } from '../mail/index.js';
 import * as emailOtp from './service.js';
 
 const initiateEmailOtp: Handler<InitiateEmailOtpData, InitiateEmailOtpResponses> = async ({ body, query, auth, deps }) => {
-  await emailOtp.initiateEmailOtp(deps, auth.userId, body.email, mailChoice(query));
+  await emailOtp.initiateEmailOtp(deps, auth, body.email, mailChoice(query));
   return okNull();
 };
 

@@ -7,7 +7,8 @@ import type { CodePurpose } from '../one-time-codes/constants.js';
 import { deleteCode } from '../one-time-codes/queries.js';
 import { claimMailSlot, mailSlotWait } from '../one-time-codes/throttle.js';
 import { issueSessionTokens, type Caller } from '../tokens/service.js';
-import { afterMethodRemoved, lockForMethodRemoval, recoveryCodesForNewMethod } from '../two-factor/methods.js';
+import type { TokenKind } from '../tokens/constants.js';
+import { afterMethodRemoved, lockForMethodRemoval, recheckAccessWithout2fa, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { normalizeEmail } from '../users/email.js';
 import { emailOtpErrors } from './errors.js';
 import { activateEmailOtp, deleteEmailOtpFactor, findEmailOtpFactor, lockEmailOtpFactor, upsertPendingEmail, type EmailOtpFactor } from './queries.js';
@@ -48,12 +49,14 @@ async function mailCode(trx: Tx, deps: Deps, userId: string, target: CodeTarget,
 }
 
 /** POST /user/2fa/email-otp/setup: a setup code to `email`, which waits as pending_email; an active address keeps working. */
-export async function initiateEmailOtp(deps: Deps, userId: string, email: string, choice: MailChoice): Promise<void> {
+export async function initiateEmailOtp(deps: Deps, caller: { userId: string; kind: TokenKind }, email: string, choice: MailChoice): Promise<void> {
+  const { userId } = caller;
   const address = normalizeEmail(email);
   assertMailDomainAllowed(deps, address);
   await withTx(deps.db, async (trx) => {
     // Factor row first, then code row: the order enable and remove take them in (no deadlock).
     await lockEmailOtpFactor(trx, userId);
+    await recheckAccessWithout2fa(trx, caller);
     await mailCode(trx, deps, userId, { purpose: 'email_otp_setup', kind: 'email_otp_setup', to: address }, choice);
     await upsertPendingEmail(trx, userId, address, new Date(deps.clock.now()));
   });

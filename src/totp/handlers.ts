@@ -5,7 +5,7 @@ import type {
 import { ok, okNull, type Handler } from '../http/handler.js';
 import * as totp from './service.js';
 
-const initiateTotp: Handler<InitiateTotpData, InitiateTotpResponses> = async ({ auth, deps }) => ok({ url: await totp.setupTotp(deps, auth.userId) });
+const initiateTotp: Handler<InitiateTotpData, InitiateTotpResponses> = async ({ auth, deps }) => ok({ url: await totp.setupTotp(deps, auth) });
 
 const completeTotp: Handler<CompleteTotpData, CompleteTotpResponses> = async ({ auth, body, deps }) =>
   ok({ recoveryCodes: await totp.enableTotp(deps, auth.userId, body.totp) });

@@ -4,7 +4,8 @@ import { decryptSecret, encryptSecret } from '../crypto/aead.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
 import { issueSessionTokens, type Caller } from '../tokens/service.js';
 import { tokenErrors } from '../tokens/errors.js';
-import { afterMethodRemoved, lockForMethodRemoval, recoveryCodesForNewMethod } from '../two-factor/methods.js';
+import type { TokenKind } from '../tokens/constants.js';
+import { afterMethodRemoved, lockForMethodRemoval, recheckAccessWithout2fa, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { findUserById } from '../users/queries.js';
 import { totpErrors } from './errors.js';
 import { generateTotpSecret, matchTotpStep, otpauthUrl, UnusableTotpSecretError } from './otp.js';
@@ -39,12 +40,18 @@ async function matchStep(deps: TotpDeps, userId: string, secret: string, code: s
 }
 
 /** Creates a new pending secret (an active one keeps working until the new one is enabled); returns its otpauth URL. */
-export async function setupTotp(deps: TotpDeps, userId: string): Promise<string> {
+export async function setupTotp(deps: TotpDeps, caller: { userId: string; kind: TokenKind }): Promise<string> {
+  const { userId } = caller;
   const user = await findUserById(deps.db, userId);
   if (!user) throw tokenErrors('INVALID_TOKEN');
   const secret = generateTotpSecret();
   const sealed = encryptSecret(deps.config.totpEncryptionKeys, secret, secretContext(userId));
-  await upsertPendingTotp(deps.db, userId, sealed, new Date(deps.clock.now()));
+  await withTx(deps.db, async (trx) => {
+    // Factor row, then the user row (in the re-check): the order enable takes them in.
+    await lockTotpFactor(trx, userId);
+    await recheckAccessWithout2fa(trx, caller);
+    await upsertPendingTotp(trx, userId, sealed, new Date(deps.clock.now()));
+  });
   return otpauthUrl(deps.config.totpIssuer, user.email, secret);
 }
 

@@ -2,6 +2,8 @@ import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { lockGuessCounter, resetGuessCounter } from '../backoff/queries.js';
 import { deleteRecoveryCodes, replaceRecoveryCodes } from '../recovery-codes/codes.js';
+import { tokenErrors } from '../tokens/errors.js';
+import type { TokenKind } from '../tokens/constants.js';
 import { hasTwoFactorEnabled } from './queries.js';
 
 /**
@@ -31,6 +33,19 @@ export async function afterMethodRemoved(trx: Tx, userId: string): Promise<void>
   await resetGuessCounter(trx, userId, 'totp');
   await resetGuessCounter(trx, userId, 'recovery_code');
   await deleteRecoveryCodes(trx, userId);
+}
+
+/**
+ * For "sudo, or access while 2FA is off" operations, inside their transaction: the token check
+ * saw 2FA off before the transaction began, and a method enabled since must not let the access
+ * token through. The user row FOR SHARE waits for an enabling transaction (which holds it FOR NO
+ * KEY UPDATE) to commit, so the re-check sees it; call it after the operation's factor-row lock,
+ * the order enabling takes them in (factor, then user row: no lock cycle).
+ */
+export async function recheckAccessWithout2fa(trx: Tx, caller: { userId: string; kind: TokenKind }): Promise<void> {
+  if (caller.kind !== 'access') return;
+  await trx('users').where({ id: caller.userId }).forShare().first('id');
+  if (await hasTwoFactorEnabled(trx, caller.userId)) throw tokenErrors('SUDO_TOKEN_REQUIRED');
 }
 
 /** NO KEY UPDATE: orders method changes without blocking inserts that merely reference the user. */

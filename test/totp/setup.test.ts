@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { decryptSecret } from '../../src/crypto/aead.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
-import { base32Decode, parseOtpauthUrl } from '../support/totp.js';
+import { base32Decode, parseOtpauthUrl, totpCode } from '../support/totp.js';
 import { loginPartial, loginTokens, setupTotp, sudoViaTotp, userWithTotp } from '../support/two-factor.js';
 
 let server: TestServer;
@@ -69,5 +69,29 @@ describe('POST /user/2fa/totp/setup', () => {
     expect(bad.response.status).toBe(400);
     expect(bad.error).toMatchObject({ statusCode: 400, error: 'Bad Request', message: 'body must NOT have additional properties' });
     expect(await server.deps.db('totp_factors').where({ user_id: user.id }).first()).toBeUndefined();
+  });
+
+  it('setup (with an access token) racing enable: exactly one wins, as if it had run first', async () => {
+    for (let i = 0; i < 5; i++) {
+      const user = await server.createUser();
+      const { accessToken } = await loginTokens(server, user);
+      const code = totpCode(await setupTotp(server, accessToken), server.clock.now());
+      const [enable, setup] = await Promise.all([
+        sdk.completeTotp({ client: server.client, headers: bearer(accessToken), body: { totp: code } }),
+        sdk.initiateTotp({ client: server.client, headers: bearer(accessToken), body: {} }),
+      ]);
+      const outcome = `enable ${enable.response.status}, setup ${setup.response.status}`;
+      expect([enable.response.status, setup.response.status].sort(), outcome).toEqual([200, 401]);
+      const status = (await sdk.getTwoFa({ client: server.client, headers: bearer(accessToken) })).data!;
+      if (enable.response.status === 200) {
+        // Enable first: 2FA is on, so an access token no longer sets up a method.
+        expect(setup.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'SUDO_TOKEN_REQUIRED' });
+        expect(status).toMatchObject({ enabled: true });
+      } else {
+        // Setup first: its new secret replaced the one the code came from.
+        expect(enable.error).toMatchObject({ statusCode: 401, message: 'TOTP_INVALID' });
+        expect(status).toMatchObject({ enabled: false });
+      }
+    }
   });
 });

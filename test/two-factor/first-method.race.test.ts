@@ -58,7 +58,7 @@ describe('enabling and removing methods at the same moment', () => {
       const { user } = await freshUser(server);
       await server.deps.db('email_otp_factors').insert({ user_id: user.id, email: user.email, completed_at: now() });
       await withTx(server.deps.db, (trx) => replaceRecoveryCodes(trx, server.deps, user.id));
-      const url = await setupTotpSecret(server.deps, user.id);
+      const url = await setupTotpSecret(server.deps, { userId: user.id, kind: 'sudo' });
       const [codes] = await Promise.all([
         enableTotp(server.deps, user.id, totpCode(url, server.clock.now())),
         new Promise((resolve) => setTimeout(resolve, i % 5)).then(() => removeEmailOtp(server.deps, user.id)),
