@@ -38,6 +38,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Bearer token GET /metrics requires; unset (development only): /metrics is open. */
   metricsToken: string | undefined;
+  /** Browser origins allowed by CORS (and for the refresh cookie) besides the mail configurations' origins. */
+  corsOrigins: string[];
 }
 
 export { ConfigError, type TrustProxy };
@@ -90,5 +92,6 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     addressLimits: loadAddressLimits(env),
     trustProxy: z.trustProxy('TRUST_PROXY', env.TRUST_PROXY),
     metricsToken: env.METRICS_TOKEN ? z.secretToken('METRICS_TOKEN', env.METRICS_TOKEN) : undefined,
+    corsOrigins: z.origins('CORS_ORIGINS', env.CORS_ORIGINS),
   };
 }

@@ -4,19 +4,23 @@ import type {
   ValidateRefreshTokenResponses,
 } from '../../generated/types.gen.js';
 import { noContent, ok, okText, type Handler, type PublicHandler } from '../http/handler.js';
+import { refreshTokenReply } from './cookie-mode.js';
+import { clearedRefreshCookie } from './refresh-cookie.js';
 import * as tokens from './service.js';
 
-const login: PublicHandler<LoginData, LoginResponses> = async ({ body, deps }) => okText(await tokens.login(deps, body.username, body.password));
+const login: PublicHandler<LoginData, LoginResponses> = async ({ body, query, deps }) =>
+  refreshTokenReply(deps, query, await tokens.login(deps, body.username, body.password));
 
 const getAccessToken: Handler<GetAccessTokenData, GetAccessTokenResponses> = async ({ auth, deps }) =>
   okText(await tokens.issueJwt(deps, auth, 'access'));
 
-const getRefreshToken: Handler<GetRefreshTokenData, GetRefreshTokenResponses> = async ({ auth, deps }) =>
-  okText(await tokens.rotateRefreshToken(deps, auth.refreshTokenHash!));
+// A token that came in the cookie is rotated into the cookie: it was never readable, its successor must not be either.
+const getRefreshToken: Handler<GetRefreshTokenData, GetRefreshTokenResponses> = async ({ auth, query, deps }) =>
+  refreshTokenReply(deps, { cookie: query?.cookie || auth.viaCookie }, await tokens.rotateRefreshToken(deps, auth.refreshTokenHash!));
 
 const logout: Handler<LogoutData, LogoutResponses> = async ({ auth, deps }) => {
   await tokens.logout(deps, auth.refreshTokenHash!);
-  return noContent();
+  return auth.viaCookie ? { ...noContent(), headers: { 'Set-Cookie': clearedRefreshCookie(deps.config) } } : noContent();
 };
 
 const validateRefreshToken: Handler<ValidateRefreshTokenData, ValidateRefreshTokenResponses> = async ({ auth }) => ok({ userId: auth.userId });
