@@ -121,6 +121,9 @@ describe.skipIf(browserMissing)(`a browser app on another origin${browserMissing
     for (const page of [allowed, foreign]) page?.server.close();
   });
 
+  // The service itself: a Prism proxy in front (VIA_PRISM_PROXY=1) answers CORS with its own headers.
+  const apiUrl = () => api.directUrl!;
+
   async function openApp(origin: string): Promise<{ page: Page; consoleErrors: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1000, height: 520 } });
     const consoleErrors: string[] = [];
@@ -139,7 +142,7 @@ describe.skipIf(browserMissing)(`a browser app on another origin${browserMissing
   it('an allowed origin logs in with cookie=true, uses the cookie it cannot read, rotates it and logs out (fetch)', async () => {
     const user = await api.createUser();
     const { page } = await openApp(allowed.origin);
-    const result = await page.evaluate(([base, u, p]) => (window as any).fetchFlow(base, u, p), [api.baseUrl, user.email, user.password]);
+    const result = await page.evaluate(([base, u, p]) => (window as any).fetchFlow(base, u, p), [apiUrl(), user.email, user.password]);
     expect(result.error).toBeUndefined();
     expect(result).toMatchObject({ loginStatus: 204, loginBody: '', accessStatus: 200, rotateStatus: 204, logoutStatus: 204, afterLogoutStatus: 401 });
     expect(result.accessToken.split('.')).toHaveLength(3);
@@ -155,12 +158,12 @@ describe.skipIf(browserMissing)(`a browser app on another origin${browserMissing
     const user = await api.createUser();
     const { page } = await openApp(allowed.origin);
     const context = page.context();
-    const result = await page.evaluate(([base, u, p]) => (window as any).sdkFlow(base, u, p), [api.baseUrl, user.email, user.password]);
+    const result = await page.evaluate(([base, u, p]) => (window as any).sdkFlow(base, u, p), [apiUrl(), user.email, user.password]);
     expect(result).toMatchObject({ login: 204, access: 200, logout: 204, after: 401, afterMessage: 'NO_TOKEN_PROVIDED' });
     expect(result.loginData ?? {}).toEqual({}); // the 204: no token in what the app gets
     expect(result.cookie).not.toContain('sg_refresh');
     // After logout the browser holds no refresh cookie for the service.
-    expect((await context.cookies(api.baseUrl)).filter((c) => c.name === 'sg_refresh')).toEqual([]);
+    expect((await context.cookies(apiUrl())).filter((c) => c.name === 'sg_refresh')).toEqual([]);
     await page.screenshot({ path: SCREENSHOTS.sdk });
     await page.close();
   });
@@ -171,9 +174,9 @@ describe.skipIf(browserMissing)(`a browser app on another origin${browserMissing
     const status = await page.evaluate(async ([base, u, p]) => {
       const response = await fetch(base + '/auth/login?cookie=true', { method: 'POST', credentials: 'include', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: u, password: p }) });
       return response.status;
-    }, [api.baseUrl, user.email, user.password]);
+    }, [apiUrl(), user.email, user.password]);
     expect(status).toBe(204);
-    const cookies = (await page.context().cookies(api.baseUrl + '/auth/accesstoken')).filter((c) => c.name === 'sg_refresh');
+    const cookies = (await page.context().cookies(apiUrl() + '/auth/accesstoken')).filter((c) => c.name === 'sg_refresh');
     expect(cookies).toHaveLength(1);
     expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/auth', secure: false });
     expect(await page.evaluate(() => document.cookie)).not.toContain('sg_refresh');
@@ -184,7 +187,7 @@ describe.skipIf(browserMissing)(`a browser app on another origin${browserMissing
   it('a page on an origin that is not allowed is blocked by the browser, and its login never reaches the service', async () => {
     const user = await api.createUser();
     const { page, consoleErrors } = await openApp(foreign.origin);
-    const result = await page.evaluate(([base, u, p]) => (window as any).fetchFlow(base, u, p), [api.baseUrl, user.email, user.password]);
+    const result = await page.evaluate(([base, u, p]) => (window as any).fetchFlow(base, u, p), [apiUrl(), user.email, user.password]);
     expect(result.error).toMatch(/TypeError: Failed to fetch/);
     expect(result.loginStatus).toBeUndefined();
     expect(consoleErrors.join('\n')).toMatch(/blocked by CORS policy/);

@@ -12,9 +12,11 @@ beforeAll(async () => {
   server = await startTestServer({ corsOrigins: [APP] });
 });
 afterAll(() => server.close());
+// The service itself: a Prism proxy in front (VIA_PRISM_PROXY=1) answers CORS with its own headers.
+const apiUrl = () => server.directUrl!;
 
 const preflight = (path: string, origin: string, method = 'POST') =>
-  fetch(server.baseUrl + path, {
+  fetch(apiUrl() + path, {
     method: 'OPTIONS',
     headers: { Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'authorization, content-type' },
   });
@@ -54,7 +56,7 @@ describe('CORS preflight', () => {
 describe('CORS on actual responses', () => {
   it('an allowed origin gets Allow-Origin, Allow-Credentials and Expose-Headers: retry-after, also on an error', async () => {
     for (const [path, status] of [['/healthz', 200], ['/auth/accesstoken', 401]] as const) {
-      const response = await fetch(server.baseUrl + path, { headers: { Origin: APP } });
+      const response = await fetch(apiUrl() + path, { headers: { Origin: APP } });
       expect(response.status).toBe(status);
       expect(response.headers.get('access-control-allow-origin')).toBe(APP);
       expect(response.headers.get('access-control-allow-credentials')).toBe('true');
@@ -64,8 +66,8 @@ describe('CORS on actual responses', () => {
   });
 
   it('another origin is served as without CORS: same status and body, no CORS header', async () => {
-    const plain = await fetch(server.baseUrl + '/auth/accesstoken');
-    const foreign = await fetch(server.baseUrl + '/auth/accesstoken', { headers: { Origin: FOREIGN } });
+    const plain = await fetch(apiUrl() + '/auth/accesstoken');
+    const foreign = await fetch(apiUrl() + '/auth/accesstoken', { headers: { Origin: FOREIGN } });
     expect(foreign.status).toBe(plain.status);
     expect(await foreign.text()).toBe(await plain.text());
     expect(corsHeadersOf(foreign)).toEqual([]);
