@@ -21,7 +21,7 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 /**
  * Log in
  *
- * Checks the username (the user's email) and password and returns a new refresh token as `text/plain`. When the user has 2FA on, the answer is 401 `2FA_REQUIRED` with a `partialToken` (which the 2FA `authenticate` endpoints accept) and the `methods` that can complete the login. Password guesses back off: after the 3rd consecutive failure each further guess must wait 2^(n-3) s (capped at 15 min); a guess made early gets 429 and is neither evaluated nor counted. Success resets the counter. Limited per client address (429 `TOO_MANY_REQUESTS`, answered before any other check).
+ * Checks the username (the user's email) and password and returns a new refresh token as `text/plain`. When the user has 2FA on, the answer is 401 `2FA_REQUIRED` with a `partialToken` (which the 2FA `authenticate` endpoints accept) and the `methods` that can complete the login. Password guesses back off: after the 3rd consecutive failure each further guess must wait 2^(n-3) s (capped at 15 min); a guess made early gets 429 and is neither evaluated nor counted. Success resets the counter. Limited per client address (429 `TOO_MANY_REQUESTS`, answered before any other check). With `cookie=true` (browsers) the refresh token is set as the HttpOnly cookie `sg_refresh` instead and the answer is 204 with no body.
  */
 export const login = <ThrowOnError extends boolean = false>(options: Options<LoginData, ThrowOnError>) => (options.client ?? client).post<LoginResponses, LoginErrors, ThrowOnError>({
     url: '/auth/login',
@@ -35,10 +35,14 @@ export const login = <ThrowOnError extends boolean = false>(options: Options<Log
 /**
  * Get an access token
  *
- * Exchanges a refresh token for a new access token (valid 5 minutes), returned as `text/plain`.
+ * Exchanges a refresh token (bearer, or the `sg_refresh` cookie) for a new access token (valid 5 minutes), returned as `text/plain`.
  */
 export const getAccessToken = <ThrowOnError extends boolean = false>(options?: Options<GetAccessTokenData, ThrowOnError>) => (options?.client ?? client).get<GetAccessTokenResponses, GetAccessTokenErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'sg_refresh',
+            type: 'apiKey'
+        }],
     url: '/auth/accesstoken',
     ...options
 });
@@ -46,10 +50,14 @@ export const getAccessToken = <ThrowOnError extends boolean = false>(options?: O
 /**
  * Rotate the refresh token
  *
- * Returns a new refresh token (valid 14 days) as `text/plain`; the one presented is revoked.
+ * Returns a new refresh token (valid 14 days) as `text/plain`; the one presented is revoked. With `cookie=true`, and always when the token came in the `sg_refresh` cookie, the new token is set as that cookie instead and the answer is 204 with no body.
  */
 export const getRefreshToken = <ThrowOnError extends boolean = false>(options?: Options<GetRefreshTokenData, ThrowOnError>) => (options?.client ?? client).get<GetRefreshTokenResponses, GetRefreshTokenErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'sg_refresh',
+            type: 'apiKey'
+        }],
     url: '/auth/refreshtoken',
     ...options
 });
@@ -57,10 +65,14 @@ export const getRefreshToken = <ThrowOnError extends boolean = false>(options?: 
 /**
  * Log out
  *
- * Revokes the refresh token presented. Answers 204 with no body (the official client accepts only 204, or 401 for a token that is already invalid).
+ * Revokes the refresh token presented. Answers 204 with no body (the official client accepts only 204, or 401 for a token that is already invalid). A token that came in the `sg_refresh` cookie is revoked and the cookie cleared.
  */
 export const logout = <ThrowOnError extends boolean = false>(options?: Options<LogoutData, ThrowOnError>) => (options?.client ?? client).post<LogoutResponses, LogoutErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'sg_refresh',
+            type: 'apiKey'
+        }],
     url: '/auth/logout',
     ...options
 });
@@ -68,10 +80,14 @@ export const logout = <ThrowOnError extends boolean = false>(options?: Options<L
 /**
  * Validate a refresh token
  *
- * Returns the id of the user the refresh token belongs to.
+ * Returns the id of the user the refresh token (bearer, or the `sg_refresh` cookie) belongs to.
  */
 export const validateRefreshToken = <ThrowOnError extends boolean = false>(options?: Options<ValidateRefreshTokenData, ThrowOnError>) => (options?.client ?? client).get<ValidateRefreshTokenResponses, ValidateRefreshTokenErrors, ThrowOnError>({
-    security: [{ scheme: 'bearer', type: 'http' }],
+    security: [{ scheme: 'bearer', type: 'http' }, {
+            in: 'cookie',
+            name: 'sg_refresh',
+            type: 'apiKey'
+        }],
     url: '/auth/refreshtoken/validate',
     ...options
 });
@@ -146,7 +162,7 @@ export const initiateEmailOtpAuthentication = <ThrowOnError extends boolean = fa
 /**
  * Complete email OTP challenge
  *
- * Checks a mailed code and returns a new access, refresh and sudo token. Email OTP must be enabled: set up but not yet enabled gives 409 `EMAIL_OTP_INACTIVE`.
+ * Checks a mailed code and returns a new access, refresh and sudo token (with `cookie=true`: the refresh token as the `sg_refresh` cookie, not in the body). Email OTP must be enabled: set up but not yet enabled gives 409 `EMAIL_OTP_INACTIVE`.
  */
 export const verifyEmailOtpAuthentication = <ThrowOnError extends boolean = false>(options: Options<VerifyEmailOtpAuthenticationData, ThrowOnError>) => (options.client ?? client).post<VerifyEmailOtpAuthenticationResponses, VerifyEmailOtpAuthenticationErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -213,7 +229,7 @@ export const completeTotp = <ThrowOnError extends boolean = false>(options: Opti
 /**
  * Verify TOTP code
  *
- * Checks a TOTP code (±1 time step, no replay of an accepted time step) and returns a new access, refresh and sudo token. Guesses back off: after the 3rd consecutive failure each further guess must wait 2^(n-3) s (capped at 15 min); an early guess gets 429 and is neither evaluated nor counted.
+ * Checks a TOTP code (±1 time step, no replay of an accepted time step) and returns a new access, refresh and sudo token (with `cookie=true`: the refresh token as the `sg_refresh` cookie, not in the body). Guesses back off: after the 3rd consecutive failure each further guess must wait 2^(n-3) s (capped at 15 min); an early guess gets 429 and is neither evaluated nor counted.
  */
 export const verifyTotp = <ThrowOnError extends boolean = false>(options: Options<VerifyTotpData, ThrowOnError>) => (options.client ?? client).post<VerifyTotpResponses, VerifyTotpErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
@@ -265,7 +281,7 @@ export const resetRecoveryCodes = <ThrowOnError extends boolean = false>(options
 /**
  * Verify a recovery code
  *
- * Consumes a recovery code (single use) and returns a new access, refresh and sudo token. Guesses back off: after the 3rd consecutive failure each further guess must wait 2^(n-3) s (capped at 15 min); an early guess gets 429 and is neither evaluated nor counted.
+ * Consumes a recovery code (single use) and returns a new access, refresh and sudo token (with `cookie=true`: the refresh token as the `sg_refresh` cookie, not in the body). Guesses back off: after the 3rd consecutive failure each further guess must wait 2^(n-3) s (capped at 15 min); an early guess gets 429 and is neither evaluated nor counted.
  */
 export const verifyRecoveryCodes = <ThrowOnError extends boolean = false>(options: Options<VerifyRecoveryCodesData, ThrowOnError>) => (options.client ?? client).post<VerifyRecoveryCodesResponses, VerifyRecoveryCodesErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],

@@ -117,6 +117,12 @@ export type ForbiddenMailProviderError = {
     message: 'FORBIDDEN_MAIL_PROVIDER';
 };
 
+export type OriginNotAllowedError = {
+    statusCode: 403;
+    error: 'Forbidden';
+    message: 'ORIGIN_NOT_ALLOWED';
+};
+
 export type EmailOtpUninitializedError = {
     statusCode: 409;
     error: 'Conflict';
@@ -297,6 +303,20 @@ export type TokenSet = {
 };
 
 /**
+ * A passed factor in cookie mode; the refresh token is in the `sg_refresh` cookie.
+ */
+export type CookieTokenSet = {
+    /**
+     * An access JWT (5 minutes).
+     */
+    accessToken: string;
+    /**
+     * A sudo JWT (5 minutes).
+     */
+    sudoToken: string;
+};
+
+/**
  * 16 characters from an unambiguous alphabet (A–Z and 2–9 without 0, O, 1, I and L).
  */
 export type RecoveryCode = string;
@@ -449,6 +469,11 @@ export type ForgotPasswordRequest = {
 };
 
 /**
+ * Cookie mode, for browsers: the refresh token is set as the cookie `sg_refresh` (`HttpOnly; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime, `Secure` unless the service runs on http://localhost) and never appears in the body. Call with `credentials: 'include'` from an allowed origin.
+ */
+export type Cookie = boolean;
+
+/**
  * Selects the mail configuration (brand: sender, templates, link base URL). An origin that is not configured selects the default configuration and is never written into an email.
  */
 export type Origin = string;
@@ -461,7 +486,12 @@ export type Language = string;
 export type LoginData = {
     body: LoginRequest;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Cookie mode, for browsers: the refresh token is set as the cookie `sg_refresh` (`HttpOnly; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime, `Secure` unless the service runs on http://localhost) and never appears in the body. Call with `credentials: 'include'` from an allowed origin.
+         */
+        cookie?: boolean;
+    };
     url: '/auth/login';
 };
 
@@ -495,6 +525,10 @@ export type LoginResponses = {
      * A new opaque refresh token.
      */
     200: string;
+    /**
+     * Cookie mode (`cookie=true`); the new refresh token is in the `sg_refresh` cookie, the body is empty.
+     */
+    204: void;
 };
 
 export type LoginResponse = LoginResponses[keyof LoginResponses];
@@ -511,6 +545,10 @@ export type GetAccessTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The refresh token came in the `sg_refresh` cookie, but the request has no `Origin` header or one that is not an allowed browser origin (CSRF defence). Nothing was done.
+     */
+    403: OriginNotAllowedError;
     /**
      * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
      */
@@ -531,7 +569,12 @@ export type GetAccessTokenResponse = GetAccessTokenResponses[keyof GetAccessToke
 export type GetRefreshTokenData = {
     body?: never;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Cookie mode, for browsers: the refresh token is set as the cookie `sg_refresh` (`HttpOnly; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime, `Secure` unless the service runs on http://localhost) and never appears in the body. Call with `credentials: 'include'` from an allowed origin.
+         */
+        cookie?: boolean;
+    };
     url: '/auth/refreshtoken';
 };
 
@@ -540,6 +583,10 @@ export type GetRefreshTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The refresh token came in the `sg_refresh` cookie, but the request has no `Origin` header or one that is not an allowed browser origin (CSRF defence). Nothing was done.
+     */
+    403: OriginNotAllowedError;
     /**
      * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
      */
@@ -553,6 +600,10 @@ export type GetRefreshTokenResponses = {
      * A new opaque refresh token.
      */
     200: string;
+    /**
+     * Cookie mode; the new refresh token replaces the old one in the `sg_refresh` cookie, the body is empty.
+     */
+    204: void;
 };
 
 export type GetRefreshTokenResponse = GetRefreshTokenResponses[keyof GetRefreshTokenResponses];
@@ -570,6 +621,10 @@ export type LogoutErrors = {
      */
     401: TokenUnauthorizedError;
     /**
+     * The refresh token came in the `sg_refresh` cookie, but the request has no `Origin` header or one that is not an allowed browser origin (CSRF defence). Nothing was done.
+     */
+    403: OriginNotAllowedError;
+    /**
      * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
      */
     503: ServiceUnavailableError;
@@ -579,7 +634,7 @@ export type LogoutError = LogoutErrors[keyof LogoutErrors];
 
 export type LogoutResponses = {
     /**
-     * Logged out; the refresh token is revoked.
+     * Logged out; the refresh token is revoked (and its cookie cleared, if it came in one).
      */
     204: void;
 };
@@ -598,6 +653,10 @@ export type ValidateRefreshTokenErrors = {
      * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
      */
     401: TokenUnauthorizedError;
+    /**
+     * The refresh token came in the `sg_refresh` cookie, but the request has no `Origin` header or one that is not an allowed browser origin (CSRF defence). Nothing was done.
+     */
+    403: OriginNotAllowedError;
     /**
      * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
      */
@@ -821,7 +880,12 @@ export type InitiateEmailOtpAuthenticationResponse = InitiateEmailOtpAuthenticat
 export type VerifyEmailOtpAuthenticationData = {
     body: OtpRequest;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Cookie mode, for browsers: the refresh token is set as the cookie `sg_refresh` (`HttpOnly; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime, `Secure` unless the service runs on http://localhost) and never appears in the body. Call with `credentials: 'include'` from an allowed origin.
+         */
+        cookie?: boolean;
+    };
     url: '/user/2fa/email-otp/authenticate';
 };
 
@@ -848,9 +912,9 @@ export type VerifyEmailOtpAuthenticationError = VerifyEmailOtpAuthenticationErro
 
 export type VerifyEmailOtpAuthenticationResponses = {
     /**
-     * 2FA passed; a new access, refresh and sudo token.
+     * 2FA passed; a new access, refresh and sudo token. In cookie mode (`cookie=true`) the refresh token is set as the `sg_refresh` cookie and the body is `{accessToken, sudoToken}`.
      */
-    200: TokenSet;
+    200: TokenSet | CookieTokenSet;
 };
 
 export type VerifyEmailOtpAuthenticationResponse = VerifyEmailOtpAuthenticationResponses[keyof VerifyEmailOtpAuthenticationResponses];
@@ -1002,7 +1066,12 @@ export type CompleteTotpResponse = CompleteTotpResponses[keyof CompleteTotpRespo
 export type VerifyTotpData = {
     body: TotpRequest;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Cookie mode, for browsers: the refresh token is set as the cookie `sg_refresh` (`HttpOnly; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime, `Secure` unless the service runs on http://localhost) and never appears in the body. Call with `credentials: 'include'` from an allowed origin.
+         */
+        cookie?: boolean;
+    };
     url: '/user/2fa/totp/authenticate';
 };
 
@@ -1037,9 +1106,9 @@ export type VerifyTotpError = VerifyTotpErrors[keyof VerifyTotpErrors];
 
 export type VerifyTotpResponses = {
     /**
-     * 2FA passed; a new access, refresh and sudo token.
+     * 2FA passed; a new access, refresh and sudo token. In cookie mode (`cookie=true`) the refresh token is set as the `sg_refresh` cookie and the body is `{accessToken, sudoToken}`.
      */
-    200: TokenSet;
+    200: TokenSet | CookieTokenSet;
 };
 
 export type VerifyTotpResponse = VerifyTotpResponses[keyof VerifyTotpResponses];
@@ -1150,7 +1219,12 @@ export type ResetRecoveryCodesResponse = ResetRecoveryCodesResponses[keyof Reset
 export type VerifyRecoveryCodesData = {
     body: RecoveryCodeRequest;
     path?: never;
-    query?: never;
+    query?: {
+        /**
+         * Cookie mode, for browsers: the refresh token is set as the cookie `sg_refresh` (`HttpOnly; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime, `Secure` unless the service runs on http://localhost) and never appears in the body. Call with `credentials: 'include'` from an allowed origin.
+         */
+        cookie?: boolean;
+    };
     url: '/user/2fa/recovery-code/authenticate';
 };
 
@@ -1181,9 +1255,9 @@ export type VerifyRecoveryCodesError = VerifyRecoveryCodesErrors[keyof VerifyRec
 
 export type VerifyRecoveryCodesResponses = {
     /**
-     * 2FA passed; a new access, refresh and sudo token.
+     * 2FA passed; a new access, refresh and sudo token. In cookie mode (`cookie=true`) the refresh token is set as the `sg_refresh` cookie and the body is `{accessToken, sudoToken}`.
      */
-    200: TokenSet;
+    200: TokenSet | CookieTokenSet;
 };
 
 export type VerifyRecoveryCodesResponse = VerifyRecoveryCodesResponses[keyof VerifyRecoveryCodesResponses];

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Deps } from './deps.js';
+import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { operationResolver } from './http/operations.js';
 import { requestMetrics } from './http/request-metrics.js';
@@ -22,6 +23,9 @@ export function createApp(deps: Deps): Express {
   // X-Forwarded-For hop (the per-address limits count by it).
   app.set('trust proxy', deps.config.trustProxy);
   app.use(requestMetrics(deps));
+  // Before the body parser and the validator: a preflight is answered here (it is no spec
+  // operation and carries no token), and every answer, errors included, gets the CORS headers.
+  app.use(cors(deps));
   const spec = parseSpec(deps.specText);
   // Password-hashing operations are admitted, or shed with 503, before their body is even read:
   // see hash-admission.ts.

@@ -26,7 +26,9 @@ export async function signIn(baseUrl: string, email: string, password: string, a
   const loggedIn = await login({ client, body: { username: email, password } });
   if (!loggedIn.error) {
     // No 2FA: the body is the refresh token (text/plain); trade it for an access token.
+    // (Cookie mode, `query: { cookie: true }`, answers 204 instead: see "Calling from a browser".)
     const refreshToken = loggedIn.data;
+    if (typeof refreshToken !== 'string') throw new Error('expected the refresh token in the body');
     const access = await getAccessToken({ client, headers: bearer(refreshToken) });
     if (access.error) throw new Error(access.error.message);
     return { client, refreshToken, accessToken: access.data, sudoToken: undefined };
@@ -38,7 +40,11 @@ export async function signIn(baseUrl: string, email: string, password: string, a
   if (!methods.includes('totp')) throw new Error(`this example only does TOTP, not ${methods.join(', ')}`);
   for (let attempt = 1; attempt <= 3; attempt++) {
     const checked = await verifyTotp({ client, headers: bearer(partialToken), body: { totp: await askForTotp() } });
-    if (!checked.error) return { client, ...checked.data }; // accessToken, refreshToken, sudoToken
+    if (!checked.error) {
+      // Outside cookie mode the body has all three tokens; in cookie mode refreshToken is a cookie.
+      if (!('refreshToken' in checked.data)) throw new Error('expected the refresh token in the body');
+      return { client, ...checked.data }; // accessToken, refreshToken, sudoToken
+    }
     const error = checked.error;
     if (error.statusCode === 429) await sleep(error.retryAfter * 1000); // TOO_MANY_TOTP_CHECKS: wait, then ask again
     else if (error.message !== 'TOTP_INVALID') throw new Error(error.message); // not a typo: give up

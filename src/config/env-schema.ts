@@ -35,6 +35,26 @@ export const z = {
     if (!protocols.includes(url.protocol)) throw new ConfigError(`${name} must start with ${protocols.join(' or ')}//`);
     return value;
   },
+  /**
+   * A comma list of browser origins (scheme://host[:port], no path), e.g. for CORS_ORIGINS. No
+   * wildcard: an allowed origin may call with the refresh cookie, so each must be named.
+   */
+  origins(name: string, value: string | undefined): string[] {
+    const list = (value ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+    return list.map((entry) => {
+      let origin: string | undefined;
+      try {
+        const url = new URL(entry);
+        origin = /^https?:$/.test(url.protocol) ? url.origin : undefined;
+      } catch {
+        origin = undefined;
+      }
+      if (!origin || origin !== entry.replace(/\/$/, '') || origin.includes('*')) {
+        throw new ConfigError(`${name} must be a comma list of origins like https://app.example.com (http or https, no path, no wildcard); got "${entry}"`);
+      }
+      return origin;
+    });
+  },
   /** A shared secret sent as a bearer token: long enough not to be guessed, no spaces. */
   secretToken(name: string, value: string): string {
     if (value.length < 32 || !/^[\x21-\x7e]+$/.test(value)) throw new ConfigError(`${name} must be at least 32 printable characters without spaces (openssl rand -base64 32)`);

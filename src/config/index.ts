@@ -43,6 +43,8 @@ export interface Config {
   hashConcurrency: number;
   /** Hashing requests that may wait for a slot; past it, 503 SERVER_BUSY. */
   hashQueue: number;
+  /** Browser origins allowed by CORS (and for the refresh cookie) besides the mail configurations' origins. */
+  corsOrigins: string[];
 }
 
 export { ConfigError, type TrustProxy };
@@ -97,6 +99,7 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     trustProxy: z.trustProxy('TRUST_PROXY', env.TRUST_PROXY),
     metricsToken: env.METRICS_TOKEN ? z.secretToken('METRICS_TOKEN', env.METRICS_TOKEN) : undefined,
     ...hashing,
+    corsOrigins: z.origins('CORS_ORIGINS', env.CORS_ORIGINS),
   };
 }
 

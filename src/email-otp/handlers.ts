@@ -4,6 +4,7 @@ import type {
   RemoveEmailOtpResponses, VerifyEmailOtpAuthenticationData, VerifyEmailOtpAuthenticationResponses,
 } from '../../generated/types.gen.js';
 import { ok, okNull, type Handler } from '../http/handler.js';
+import { sessionTokensReply } from '../tokens/cookie-mode.js';
 import { mailChoice } from '../mail/index.js';
 import * as emailOtp from './service.js';
 
@@ -20,8 +21,8 @@ const initiateEmailOtpAuthentication: Handler<InitiateEmailOtpAuthenticationData
   return okNull();
 };
 
-const verifyEmailOtpAuthentication: Handler<VerifyEmailOtpAuthenticationData, VerifyEmailOtpAuthenticationResponses> = async ({ body, auth, deps }) =>
-  ok(await emailOtp.verifyEmailOtpAuthentication(deps, auth, body.otp));
+const verifyEmailOtpAuthentication: Handler<VerifyEmailOtpAuthenticationData, VerifyEmailOtpAuthenticationResponses> = async ({ auth, body, query, deps }) =>
+  sessionTokensReply(deps, query, await emailOtp.verifyEmailOtpAuthentication(deps, auth, body.otp));
 
 const newEmailOtpWaitDuration: Handler<NewEmailOtpWaitDurationData, NewEmailOtpWaitDurationResponses> = async ({ auth, deps }) =>
   ok({ duration: await emailOtp.newEmailOtpWaitDuration(deps, auth.userId) });

@@ -18,7 +18,7 @@ export interface OperationContext<D, A> {
 }
 
 /** A handler's answer: one of the operation's documented statuses with its body type. */
-export type Reply<R> = { [S in keyof R & number]: { status: S; body: R[S]; contentType?: string } }[keyof R & number];
+export type Reply<R> = { [S in keyof R & number]: { status: S; body: R[S]; contentType?: string; headers?: Record<string, string> } }[keyof R & number];
 
 /** An operation that takes a token: `D`/`R` are the generated `*Data` and `*Responses` types. */
 export type Handler<D, R> = (ctx: OperationContext<D, AuthContext>) => Promise<Reply<R>>;

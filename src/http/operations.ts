@@ -26,8 +26,9 @@ export function tokenPolicyOf(schema: OperationSchema): TokenPolicy | undefined 
   return scheme as TokenPolicy;
 }
 
-function writeReply(res: Response, reply: { status: number; body: unknown; contentType?: string }): void {
+function writeReply(res: Response, reply: { status: number; body: unknown; contentType?: string; headers?: Record<string, string> }): void {
   res.status(reply.status);
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   if (reply.status === 204) res.end();
   else if (reply.contentType) res.type(reply.contentType).send(reply.body);
   // The validator hooks res.json and refuses a null body; the contract's `null` is written as bytes.
@@ -55,7 +56,8 @@ export function operationResolver(deps: Deps) {
       const hashPermit = hashes ? admittedPermit(res, deps.hashLimiter) : undefined;
       try {
         if (limitAddress) await limitAddress(req);
-        const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;
+        const { authorization, cookie, origin } = req.headers;
+        const auth = policy ? await authenticate(deps, policy, { authorization, cookie, origin }) : undefined;
         const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req, hashPermit } as never);
         writeReply(res, reply as never);
       } finally {

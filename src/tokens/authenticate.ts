@@ -1,9 +1,11 @@
 import type { Deps } from '../deps.js';
+import { isAllowedOrigin } from '../http/cors.js';
 import { findUserById } from '../users/queries.js';
 import { hasTwoFactorEnabled } from '../two-factor/queries.js';
 import type { TokenKind } from './constants.js';
 import { verifyJwt } from './jwt.js';
 import { findLiveRefreshToken } from './queries.js';
+import { readRefreshCookie } from './refresh-cookie.js';
 import { hashRefreshToken } from './service.js';
 import { tokenErrors } from './errors.js';
 
@@ -25,6 +27,15 @@ export interface AuthContext {
   passwordChangedAt: number;
   /** Set for refresh tokens: the hash that identifies the presented token. */
   refreshTokenHash?: Buffer;
+  /** The refresh token came in the HttpOnly cookie (cookie mode), not in the Authorization header. */
+  viaCookie?: boolean;
+}
+
+/** The request headers a token can come in. */
+export interface PresentedCredentials {
+  authorization?: string;
+  cookie?: string;
+  origin?: string;
 }
 
 const ACCEPTED_JWT_KINDS: Record<Exclude<TokenPolicy, 'refreshToken'>, readonly string[]> = {
@@ -42,16 +53,32 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match[1]?.trim() || undefined;
 }
 
-export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, policy: TokenPolicy, authorization: string | undefined): Promise<AuthContext> {
-  const token = bearerToken(authorization);
-  if (!token) throw tokenErrors('NO_TOKEN_PROVIDED');
+/**
+ * The refresh cookie, taken only when no Authorization header is sent. A browser attaches it to
+ * any request to the service, also one a foreign page starts (CSRF), so it counts only with an
+ * allowed `Origin` (403 ORIGIN_NOT_ALLOWED otherwise; SameSite alone is not relied on).
+ */
+function refreshCookieToken(deps: Pick<Deps, 'config' | 'mail'>, presented: PresentedCredentials): string | undefined {
+  if (presented.authorization !== undefined) return undefined;
+  const token = readRefreshCookie(presented.cookie);
+  if (token && !isAllowedOrigin(deps, presented.origin)) throw tokenErrors('ORIGIN_NOT_ALLOWED');
+  return token;
+}
 
+export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys' | 'config' | 'mail'>, policy: TokenPolicy, presented: PresentedCredentials): Promise<AuthContext> {
+  const bearer = bearerToken(presented.authorization);
   if (policy === 'refreshToken') {
+    const cookieToken = bearer ? undefined : refreshCookieToken(deps, presented);
+    const token = bearer ?? cookieToken;
+    if (!token) throw tokenErrors('NO_TOKEN_PROVIDED');
     const refreshTokenHash = hashRefreshToken(token);
     const live = await findLiveRefreshToken(deps.db, refreshTokenHash, new Date(deps.clock.now()));
     if (!live) throw tokenErrors('INVALID_TOKEN');
-    return { userId: live.userId, kind: 'refresh', refreshTokenHash, passwordChangedAt: live.passwordChangedAt };
+    return { userId: live.userId, kind: 'refresh', refreshTokenHash, passwordChangedAt: live.passwordChangedAt, viaCookie: cookieToken !== undefined };
   }
+
+  const token = bearer;
+  if (!token) throw tokenErrors('NO_TOKEN_PROVIDED');
 
   const claims = verifyJwt(deps.keys, deps.clock, token);
   if (!claims || !ACCEPTED_JWT_KINDS[policy].includes(claims.kind)) throw tokenErrors('INVALID_TOKEN');

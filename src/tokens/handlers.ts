@@ -5,19 +5,23 @@ import type {
 } from '../../generated/types.gen.js';
 import { noContent, ok, okText, type Handler, type PublicHandler } from '../http/handler.js';
 import { hashPermitOf } from '../http/hash-admission.js';
+import { refreshTokenReply } from './cookie-mode.js';
+import { clearedRefreshCookie } from './refresh-cookie.js';
 import * as tokens from './service.js';
 
-const login: PublicHandler<LoginData, LoginResponses> = async (ctx) => okText(await tokens.login(ctx.deps, hashPermitOf(ctx), ctx.body.username, ctx.body.password));
+const login: PublicHandler<LoginData, LoginResponses> = async (ctx) =>
+  refreshTokenReply(ctx.deps, ctx.query, await tokens.login(ctx.deps, hashPermitOf(ctx), ctx.body.username, ctx.body.password));
 
 const getAccessToken: Handler<GetAccessTokenData, GetAccessTokenResponses> = async ({ auth, deps }) =>
   okText(tokens.issueJwt(deps, auth, 'access'));
 
-const getRefreshToken: Handler<GetRefreshTokenData, GetRefreshTokenResponses> = async ({ auth, deps }) =>
-  okText(await tokens.rotateRefreshToken(deps, auth.refreshTokenHash!));
+// A token that came in the cookie is rotated into the cookie: it was never readable, its successor must not be either.
+const getRefreshToken: Handler<GetRefreshTokenData, GetRefreshTokenResponses> = async ({ auth, query, deps }) =>
+  refreshTokenReply(deps, { cookie: query?.cookie || auth.viaCookie }, await tokens.rotateRefreshToken(deps, auth.refreshTokenHash!));
 
 const logout: Handler<LogoutData, LogoutResponses> = async ({ auth, deps }) => {
   await tokens.logout(deps, auth.refreshTokenHash!);
-  return noContent();
+  return auth.viaCookie ? { ...noContent(), headers: { 'Set-Cookie': clearedRefreshCookie(deps.config) } } : noContent();
 };
 
 const validateRefreshToken: Handler<ValidateRefreshTokenData, ValidateRefreshTokenResponses> = async ({ auth }) => ok({ userId: auth.userId });

@@ -3,6 +3,7 @@ import type {
   TotpGuessWaitDurationData, TotpGuessWaitDurationResponses, VerifyTotpData, VerifyTotpResponses,
 } from '../../generated/types.gen.js';
 import { ok, okNull, type Handler } from '../http/handler.js';
+import { sessionTokensReply } from '../tokens/cookie-mode.js';
 import * as totp from './service.js';
 
 const initiateTotp: Handler<InitiateTotpData, InitiateTotpResponses> = async ({ auth, deps }) => ok({ url: await totp.setupTotp(deps, auth) });
@@ -10,7 +11,8 @@ const initiateTotp: Handler<InitiateTotpData, InitiateTotpResponses> = async ({ 
 const completeTotp: Handler<CompleteTotpData, CompleteTotpResponses> = async ({ auth, body, deps }) =>
   ok({ recoveryCodes: await totp.enableTotp(deps, auth.userId, body.totp) });
 
-const verifyTotp: Handler<VerifyTotpData, VerifyTotpResponses> = async ({ auth, body, deps }) => ok(await totp.authenticateTotp(deps, auth, body.totp));
+const verifyTotp: Handler<VerifyTotpData, VerifyTotpResponses> = async ({ auth, body, query, deps }) =>
+  sessionTokensReply(deps, query, await totp.authenticateTotp(deps, auth, body.totp));
 
 const totpGuessWaitDuration: Handler<TotpGuessWaitDurationData, TotpGuessWaitDurationResponses> = async ({ auth, deps }) =>
   ok({ duration: await totp.totpWaitSeconds(deps, auth.userId) });

@@ -1,3 +1,4 @@
+import type { TokenSet } from '../../generated/types.gen.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer } from '../support/server.js';
@@ -237,7 +238,7 @@ describe('POST /user/2fa/email-otp/challenge and /authenticate', () => {
 
     const verified = await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partialToken), body: { otp: code } });
     expect(verified.response.status).toBe(200);
-    const { accessToken, refreshToken, sudoToken } = verified.data!;
+    const { accessToken, refreshToken, sudoToken } = verified.data! as TokenSet; // no cookie mode: all three in the body
     expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(accessToken) })).data).toEqual({ userId: user.id });
     expect((await sdk.validateRefreshToken({ client: server.client, headers: bearer(refreshToken) })).data).toEqual({ userId: user.id });
     // The sudo token is what a sudo-only operation needs.

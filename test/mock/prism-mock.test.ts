@@ -70,4 +70,25 @@ describe('npm run mock (Prism)', () => {
     const { response } = await sdk.verifyTotp({ client, headers: auth, body: { totp: '12' } });
     expect(response.status).toBe(400);
   });
+  it('serves a browser app on another origin: preflights answered, credentials allowed, cookie mode with `Prefer: code=204`', async () => {
+    const origin = 'http://localhost:5173';
+    const preflight = await fetch(`${prism.url}/auth/login?cookie=true`, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'content-type, prefer' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type, prefer');
+
+    const { response } = await sdk.login({
+      client,
+      query: { cookie: true },
+      headers: { Origin: origin, Prefer: 'code=204' },
+      body: { username: 'jane@example.com', password: 'Correct-Horse-9' },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+    expect(response.headers.get('set-cookie')).toMatch(/^sg_refresh=[A-Za-z0-9_-]+; Max-Age=1209600; Path=\/auth; HttpOnly; SameSite=Strict/);
+  });
 });

@@ -1,3 +1,4 @@
+import type { TokenSet } from '../../generated/types.gen.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
@@ -23,7 +24,7 @@ describe('POST /user/2fa/recovery-code/authenticate', () => {
     const result = await use(partialToken, recoveryCodes[3]!);
     expect(result.response.status).toBe(200);
     expect(Object.keys(result.data!).sort()).toEqual(['accessToken', 'refreshToken', 'sudoToken']);
-    expect((await sdk.validateRefreshToken({ client: server.client, headers: bearer(result.data!.refreshToken) })).data).toEqual({ userId: user.id });
+    expect((await sdk.validateRefreshToken({ client: server.client, headers: bearer((result.data as TokenSet).refreshToken) })).data).toEqual({ userId: user.id });
     const again = await use(partialToken, recoveryCodes[3]!);
     expect(again.response.status).toBe(401);
     expect(again.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'RECOVERY_CODE_INVALID' });

@@ -27,6 +27,7 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     metricsToken: undefined,
     hashConcurrency: 2,
     hashQueue: 8,
+    corsOrigins: [],
     ...overrides,
   };
 }

@@ -1,3 +1,4 @@
+import type { TokenSet } from '../../generated/types.gen.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
@@ -23,7 +24,7 @@ describe('POST /user/2fa/totp/authenticate', () => {
     expect(methods).toEqual(['totp', 'recoveryCode']);
     const result = await verify(partialToken, totpCode(url, server.clock.now()));
     expect(result.response.status).toBe(200);
-    const { accessToken, refreshToken, sudoToken } = result.data!;
+    const { accessToken, refreshToken, sudoToken } = result.data! as TokenSet; // no cookie mode: all three in the body
     expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(accessToken) })).data).toEqual({ userId: user.id });
     expect((await sdk.validateRefreshToken({ client: server.client, headers: bearer(refreshToken) })).data).toEqual({ userId: user.id });
     // The sudo token is what sudo-only operations take.
