@@ -34,6 +34,10 @@ export interface Config {
   addressLimits: AddressLimits;
   /** Which peers may set the client address with X-Forwarded-For (Express's `trust proxy`). */
   trustProxy: TrustProxy;
+  /** WebAuthn relying party ID (passkeys are bound to it): a domain, by default PUBLIC_URL's host. */
+  webauthnRpId: string;
+  /** The relying party name authenticators show next to a passkey. */
+  webauthnRpName: string;
 }
 
 export { ConfigError, type TrustProxy };
@@ -63,12 +67,13 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     throw new ConfigError(`missing required configuration in production: ${missingInProduction.join(', ')} (see .env.example)`);
   }
   const devKeys = missing.length ? await loadOrCreateDevKeys(dataDir) : undefined;
+  const publicUrl = z.optionalUrl('PUBLIC_URL', env.PUBLIC_URL, ['http:', 'https:']) ?? `http://localhost:${port}`;
   return {
     nodeEnv,
     port,
     databaseUrl: z.optionalUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']),
     smtpUrl: z.optionalUrl('SMTP_URL', env.SMTP_URL, ['smtp:', 'smtps:']),
-    publicUrl: z.optionalUrl('PUBLIC_URL', env.PUBLIC_URL, ['http:', 'https:']) ?? `http://localhost:${port}`,
+    publicUrl,
     dataDir,
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     totpIssuer: env.TOTP_ISSUER ?? 'SmartgridOne',
@@ -82,5 +87,7 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     mailWorkerIntervalMs: z.int('MAIL_WORKER_INTERVAL_MS', env.MAIL_WORKER_INTERVAL_MS ?? String(DEFAULT_WORKER_INTERVAL_MS), 100, 3_600_000),
     addressLimits: loadAddressLimits(env),
     trustProxy: z.trustProxy('TRUST_PROXY', env.TRUST_PROXY),
+    webauthnRpId: env.WEBAUTHN_RP_ID ? z.rpId('WEBAUTHN_RP_ID', env.WEBAUTHN_RP_ID) : new URL(publicUrl).hostname,
+    webauthnRpName: env.WEBAUTHN_RP_NAME?.trim() || 'SmartgridOne',
   };
 }

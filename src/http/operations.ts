@@ -47,7 +47,7 @@ export function operationResolver(deps: Deps) {
     return async (req: Request, res: Response) => {
       if (limitAddress) await limitAddress(req);
       const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;
-      const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req } as never);
+      const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, path: req.params, auth, deps, req } as never);
       writeReply(res, reply as never);
     };
   };

@@ -23,6 +23,9 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     // address-limit tests set their own budgets.
     addressLimits: {},
     trustProxy: false,
+    // PUBLIC_URL's host, as loadConfig derives it.
+    webauthnRpId: new URL(overrides.publicUrl ?? 'http://auth.test').hostname,
+    webauthnRpName: 'SmartgridOne',
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ import * as createMailOutbox from './20261126000600_create_mail_outbox.js';
 import * as createEmailTransfers from './20261126000700_create_email_transfers.js';
 import * as createUnknownLoginCounters from './20261126000800_create_unknown_login_counters.js';
 import * as createAddressLimits from './20261201110500_create_address_limits.js';
+import * as createWebauthn from './20261201120000_create_webauthn.js';
 
 /** Migrations are imported statically: no file-system scan, so they run the same under tsx, vitest and a bundle. */
 const migrations: Record<string, Knex.Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261126000700_create_email_transfers': createEmailTransfers,
   '20261126000800_create_unknown_login_counters': createUnknownLoginCounters,
   '20261201110500_create_address_limits': createAddressLimits,
+  '20261201120000_create_webauthn': createWebauthn,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
