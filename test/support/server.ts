@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import express, { type Router } from 'express';
 import type { Server } from 'node:http';
 import { createApp } from '../../src/app.js';
 import { buildDeps } from '../../src/bootstrap.js';
@@ -28,15 +29,21 @@ export interface TestServer {
 
 let userSeq = 0;
 
-/** The real app on port 0 with its own database and a hand-moved clock. */
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Routes served before the API on the same origin (the browser test's page). */
+  pageRoutes?: Router;
+}
+
+/** The real app on `config.port` (0: any free port) with its own database and a hand-moved clock. */
+export async function startTestServer(overrides: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = await testConfig(overrides);
   const clock = createTestClock();
   const deps = await buildDeps(config, database.db, { clock });
-  const app = createApp(deps);
+  const api = createApp(deps);
+  const app = options.pageRoutes ? express().use(options.pageRoutes).use(api) : api;
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(config.port, '127.0.0.1', () => resolve(s));
   });
   recordExercised(server);
   const directUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
