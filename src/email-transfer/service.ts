@@ -1,19 +1,13 @@
 import type { Deps } from '../deps.js';
 import { withTx } from '../db/tx.js';
 import { assertMailDomainAllowed, enqueueMail, prepareMail } from '../mail/index.js';
-import { checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
-import { claimMailSlot } from '../one-time-codes/throttle.js';
+import { checkCode } from '../one-time-codes/codes.js';
+import { mailCode, type MailChoice } from '../one-time-codes/mail-code.js';
 import { tokenErrors } from '../tokens/errors.js';
 import { normalizeEmail } from '../users/email.js';
 import { findUserByEmail, findUserById } from '../users/queries.js';
 import { emailTransferErrors } from './errors.js';
 import { isEmailTaken, lockUserEmail, takeTransfer, updateUserEmail, upsertTransfer } from './queries.js';
-
-/** The `origin` and `language` query parameters of a mail-sending call. */
-export interface MailChoice {
-  origin?: string;
-  language?: string;
-}
 
 const PURPOSE = 'email_transfer';
 
@@ -39,14 +33,17 @@ export async function initiatePutEmail(deps: Deps, userId: string, email: string
   // Rendered before anything is written (500 for a missing template). A transfer that could not
   // tell the old address must not start either, so the notice's template is checked now too.
   prepareNotice(deps, user.email, newEmail, choice);
-  const code = newCode();
-  const mail = prepareMail(deps, { kind: 'email_transfer_code', to: newEmail, origin: choice.origin, language: choice.language, variables: { code, email: newEmail } });
   await withTx(deps.db, async (trx) => {
-    const wait = await claimMailSlot(trx, deps, PURPOSE, userId);
-    if (wait > 0) throw emailTransferErrors('TOO_MANY_TRANSFER_ATTEMPTS', { retryAfter: wait });
-    await issueCode(trx, deps, userId, PURPOSE, newEmail, code);
+    await mailCode(trx, deps, {
+      purpose: PURPOSE,
+      kind: 'email_transfer_code',
+      to: newEmail,
+      choice,
+      userId,
+      content: (code) => ({ variables: { code, email: newEmail } }),
+      tooMany: (retryAfter) => emailTransferErrors('TOO_MANY_TRANSFER_ATTEMPTS', { retryAfter }),
+    });
     await upsertTransfer(trx, userId, choice, new Date(deps.clock.now()));
-    await enqueueMail(trx, deps, mail);
   });
 }
 

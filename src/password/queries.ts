@@ -19,11 +19,3 @@ export async function updatePasswordHash(
   if (change.expectedHash !== undefined) query.andWhere({ password_hash: change.expectedHash });
   return (await query) === 1;
 }
-
-/**
- * A round trip that reads and writes nothing, for answering an unknown email with a transaction
- * of the same shape as a known one (the same number of statements, so about the same time).
- */
-export async function idleRoundTrip(trx: Tx): Promise<void> {
-  await trx.raw('select 1');
-}

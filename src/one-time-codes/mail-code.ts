@@ -1,0 +1,51 @@
+import type { Deps } from '../deps.js';
+import type { Tx } from '../db/knex.js';
+import type { ApiError } from '../http/errors.js';
+import { enqueueMail, prepareMail, type MailKind, type MailRequest } from '../mail/index.js';
+import { issueCode, newCode } from './codes.js';
+import type { CodePurpose } from './constants.js';
+import { idleRoundTrip } from './queries.js';
+import { claimMailSlot } from './throttle.js';
+
+/** The `origin` and `language` query parameters of a mail-sending call. */
+export type MailChoice = Pick<MailRequest, 'origin' | 'language'>;
+
+export interface CodeMail {
+  purpose: CodePurpose;
+  kind: MailKind;
+  /** Where the mail goes; the code is bound to this address. */
+  to: string;
+  choice: MailChoice;
+  /**
+   * The account the code opens, or null for an address without an account (password reset):
+   * the same work and the same number of statements run, nothing is stored or sent.
+   */
+  userId: string | null;
+  /** Whose 60 s slot the mail takes: the user by default (password reset counts per address). */
+  slotSubject?: string;
+  /** The mail's template variables and links, given the code. */
+  content: (code: string) => Pick<MailRequest, 'variables' | 'links'>;
+  /** The 429 for a slot still taken, given the wait in whole seconds. */
+  tooMany: (retryAfter: number) => ApiError;
+}
+
+/**
+ * Mails a one-time code, in the caller's transaction: the mail is rendered first (a missing
+ * template is a 500 before anything is written; rendering is a template fill, no I/O), then the
+ * 60 s slot is claimed (429), the code stored (replacing this purpose's previous one) and the
+ * outbox row queued, so all of it commits or none.
+ */
+export async function mailCode(trx: Tx, deps: Pick<Deps, 'db' | 'clock' | 'config' | 'mail'>, request: CodeMail): Promise<void> {
+  const code = newCode();
+  const mail = prepareMail(deps, { kind: request.kind, to: request.to, origin: request.choice.origin, language: request.choice.language, ...request.content(code) });
+  const wait = await claimMailSlot(trx, deps, request.purpose, request.slotSubject ?? request.userId ?? request.to);
+  if (wait > 0) throw request.tooMany(wait);
+  if (request.userId === null) {
+    // Where a known account stores its code and queues its mail.
+    await idleRoundTrip(trx);
+    await idleRoundTrip(trx);
+    return;
+  }
+  await issueCode(trx, deps, request.userId, request.purpose, request.to, code);
+  await enqueueMail(trx, deps, mail);
+}
