@@ -6,9 +6,9 @@ import type {
   WebauthnAuthenticationResponse, WebauthnCreationOptions, WebauthnCredentialInfo, WebauthnRegistrationResponse, WebauthnRequestOptions,
 } from '../../generated/types.gen.js';
 import type { Deps } from '../deps.js';
-import type { Tx } from '../db/knex.js';
+import type { Db, Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
-import { guardGuess } from '../backoff/guard.js';
+import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
 import { issueSessionTokens, type Caller } from '../tokens/service.js';
 import { tokenErrors } from '../tokens/errors.js';
 import { afterMethodRemoved, lockForMethodRemoval, recoveryCodesForNewMethod } from '../two-factor/methods.js';
@@ -33,17 +33,15 @@ async function rememberChallenge(deps: WebauthnDeps, challenge: string, purpose:
   await insertChallenge(deps.db, { challengeHash: hashChallenge(challenge), userId, purpose, expiresAt: new Date(now + CHALLENGE_TTL_MS) });
 }
 
-/** Claims the challenge the response was made for (guarded UPDATE); false = unknown, expired, used or someone else's. */
-async function claimChallengeOf(trx: Tx, deps: WebauthnDeps, clientDataJSON: string, purpose: ChallengePurpose, userId: string | null): Promise<string | undefined> {
-  const challenge = challengeOf(clientDataJSON);
-  if (!challenge) return undefined;
-  return (await consumeChallenge(trx, hashChallenge(challenge), purpose, userId, new Date(deps.clock.now()))) ? challenge : undefined;
+/** Claims the challenge (guarded UPDATE); false = unknown, expired, used, another purpose's or another user's. */
+async function claimChallenge(db: Db | Tx, deps: WebauthnDeps, challenge: string | undefined, purpose: ChallengePurpose, userId: string | null): Promise<boolean> {
+  return challenge !== undefined && consumeChallenge(db, hashChallenge(challenge), purpose, userId, new Date(deps.clock.now()));
 }
 
 /**
- * Verifies an assertion with @simplewebauthn (origin, RP ID hash, user presence, signature,
- * counter); undefined when it does not verify. One signature check: no slow work in the caller's
- * transaction.
+ * Verifies an assertion with @simplewebauthn (origin, RP ID hash, user presence and verification,
+ * signature, counter against the stored one); undefined when it does not verify. About 2.5 ms of
+ * ECDSA here, so callers run it before their transaction, holding no connection.
  */
 async function verifyAssertion(deps: WebauthnDeps, response: WebauthnAuthenticationResponse, challenge: string, stored: StoredCredential, requireUserVerification: boolean) {
   try {
@@ -91,10 +89,11 @@ export async function initiateWebauthn(deps: WebauthnDeps, userId: string): Prom
  */
 export async function completeWebauthn(deps: WebauthnDeps, userId: string, response: WebauthnRegistrationResponse, name: string | undefined): Promise<string[]> {
   if (!(await hasLiveChallenge(deps.db, userId, 'registration', new Date(deps.clock.now())))) throw webauthnErrors('WEBAUTHN_UNINITIALIZED');
+  const challenge = challengeOf(response.response.clientDataJSON);
+  // Verified before the transaction; the challenge is claimed in it, so a replay still fails.
+  const info = challenge ? await verifyRegistration(deps, response, challenge) : undefined;
   const recoveryCodes = await withTx(deps.db, async (trx) => {
-    const challenge = await claimChallengeOf(trx, deps, response.response.clientDataJSON, 'registration', userId);
-    if (!challenge) return undefined;
-    const info = await verifyRegistration(deps, response, challenge);
+    if (!(await claimChallenge(trx, deps, challenge, 'registration', userId))) return undefined;
     if (!info || (await findCredentialByCredentialId(trx, info.credential.id))) return undefined;
     const codes = await recoveryCodesForNewMethod(trx, deps, userId);
     const stored = await insertCredential(trx, {
@@ -146,20 +145,23 @@ export async function initiateWebauthnAuthentication(deps: WebauthnDeps, userId:
 }
 
 /**
- * POST /user/2fa/webauthn/authenticate: login second factor or step-up. Under the account's
- * passkey guess counter: the challenge is claimed (single use), the assertion verified, the
- * counter advanced by a guarded UPDATE, and the three tokens issued, all in one transaction.
+ * POST /user/2fa/webauthn/authenticate: login second factor or step-up. The signature is checked
+ * first, holding no connection (skipped while the account is in backoff, so an early check is
+ * not evaluated); then, under the account's passkey guess counter, one transaction claims the
+ * challenge (single use, also for a failed check), advances the sign counter by a guarded UPDATE
+ * and issues the three tokens.
  */
 export async function verifyWebauthn(deps: WebauthnDeps, caller: Caller, response: WebauthnAuthenticationResponse) {
   const { userId } = caller;
   if (!(await summarizeCredentials(deps.db, userId)).count) throw webauthnErrors('WEBAUTHN_UNINITIALIZED');
+  const challenge = challengeOf(response.response.clientDataJSON);
+  const stored = await findCredentialByCredentialId(deps.db, response.id);
+  const inBackoff = (await guessWaitSeconds(deps.db, deps.clock, userId, 'webauthn')) > 0;
+  const info = !inBackoff && challenge && stored?.userId === userId ? await verifyAssertion(deps, response, challenge, stored, false) : undefined;
+  // guardGuess re-checks the backoff under the counter lock (429 before anything else).
   const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'webauthn', tooMany: tooManyChecks }, async (trx) => {
-    const challenge = await claimChallengeOf(trx, deps, response.response.clientDataJSON, 'authentication', userId);
-    if (!challenge) return undefined;
-    const stored = await findCredentialByCredentialId(trx, response.id);
-    if (!stored || stored.userId !== userId) return undefined;
-    const info = await verifyAssertion(deps, response, challenge, stored, false);
-    if (!info || !(await recordCredentialUse(trx, stored.id, info.newCounter, info.credentialBackedUp, new Date(deps.clock.now())))) return undefined;
+    if (!(await claimChallenge(trx, deps, challenge, 'authentication', userId))) return undefined;
+    if (!info || !stored || !(await recordCredentialUse(trx, stored.id, info.newCounter, info.credentialBackedUp, new Date(deps.clock.now())))) return undefined;
     return issueSessionTokens(trx, deps, caller);
   });
   if (!tokens) throw invalid();
@@ -179,14 +181,14 @@ export async function initiatePasskeyLogin(deps: WebauthnDeps): Promise<Webauthn
  * challenge is used up by any attempt on it.
  */
 export async function passkeyLogin(deps: WebauthnDeps, response: WebauthnAuthenticationResponse) {
+  const challenge = challengeOf(response.response.clientDataJSON);
+  const stored = await findCredentialByCredentialId(deps.db, response.id);
+  // The user handle the authenticator returns must name the passkey's owner.
+  const owned = stored !== undefined && response.response.userHandle === userHandleBase64Url(stored.userId);
+  const info = challenge && owned ? await verifyAssertion(deps, response, challenge, stored, true) : undefined;
   const tokens = await withTx(deps.db, async (trx) => {
-    const challenge = await claimChallengeOf(trx, deps, response.response.clientDataJSON, 'passwordless', null);
-    if (!challenge) return undefined;
-    const stored = await findCredentialByCredentialId(trx, response.id);
-    // The user handle the authenticator returns must name the passkey's owner.
-    if (!stored || response.response.userHandle !== userHandleBase64Url(stored.userId)) return undefined;
-    const info = await verifyAssertion(deps, response, challenge, stored, true);
-    if (!info || !(await recordCredentialUse(trx, stored.id, info.newCounter, info.credentialBackedUp, new Date(deps.clock.now())))) return undefined;
+    if (!(await claimChallenge(trx, deps, challenge, 'passwordless', null))) return undefined;
+    if (!info || !stored || !(await recordCredentialUse(trx, stored.id, info.newCounter, info.credentialBackedUp, new Date(deps.clock.now())))) return undefined;
     const user = await findUserById(trx, stored.userId);
     if (!user) return undefined;
     return issueSessionTokens(trx, deps, { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() });
