@@ -1,6 +1,6 @@
 import {
   generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type AuthenticatorTransportFuture, type RegistrationResponseJSON,
+  type AuthenticationResponseJSON, type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type {
   WebauthnAuthenticationResponse, WebauthnCreationOptions, WebauthnCredentialInfo, WebauthnRegistrationResponse, WebauthnRequestOptions,
@@ -25,7 +25,6 @@ type WebauthnDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys' | 'mail' | 'lo
 
 // Options and responses: the spec's schemas describe the WebAuthn JSON forms @simplewebauthn
 // reads and writes, so the generated and the library's types are converted by a cast at the edge.
-// Stored transports came from a response the library accepted.
 
 const invalid = () => webauthnErrors('WEBAUTHN_INVALID');
 const tooManyChecks = (retryAfter: number) => webauthnErrors('TOO_MANY_WEBAUTHN_CHECKS', { retryAfter });
@@ -55,7 +54,7 @@ async function verifyAssertion(deps: WebauthnDeps, response: WebauthnAuthenticat
       expectedChallenge: challenge,
       expectedOrigin: acceptedOrigins(deps),
       expectedRPID: deps.config.webauthnRpId,
-      credential: { id: stored.credentialId, publicKey: new Uint8Array(stored.publicKey), counter: stored.signCount, transports: stored.transports as AuthenticatorTransportFuture[] },
+      credential: { id: stored.credentialId, publicKey: new Uint8Array(stored.publicKey), counter: stored.signCount, transports: stored.transports },
       requireUserVerification,
     });
     return result.verified ? result.authenticationInfo : undefined;
@@ -140,7 +139,7 @@ export async function initiateWebauthnAuthentication(deps: WebauthnDeps, userId:
   if (!credentials.length) throw webauthnErrors('WEBAUTHN_UNINITIALIZED');
   const options = await generateAuthenticationOptions({
     rpID: deps.config.webauthnRpId,
-    allowCredentials: credentials.map((c) => ({ id: c.credentialId, transports: c.transports as AuthenticatorTransportFuture[] })),
+    allowCredentials: credentials.map((c) => ({ id: c.credentialId, transports: c.transports })),
     userVerification: 'preferred',
     timeout: CHALLENGE_TTL_MS,
   });
