@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CompleteEmailOtpData, CompleteEmailOtpErrors, CompleteEmailOtpResponses, CompleteTotpData, CompleteTotpErrors, CompleteTotpResponses, GetAccessTokenData, GetAccessTokenErrors, GetAccessTokenResponses, GetApiReferenceData, GetApiReferenceResponses, GetHealthData, GetHealthResponses, GetJwksData, GetJwksResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOpenApiSpecData, GetOpenApiSpecResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRefreshTokenData, GetRefreshTokenErrors, GetRefreshTokenResponses, GetTwoFaData, GetTwoFaErrors, GetTwoFaResponses, InitiateEmailOtpAuthenticationData, InitiateEmailOtpAuthenticationErrors, InitiateEmailOtpAuthenticationResponses, InitiateEmailOtpData, InitiateEmailOtpErrors, InitiateEmailOtpResponses, InitiatePutEmailData, InitiatePutEmailErrors, InitiatePutEmailResponses, InitiateTotpData, InitiateTotpErrors, InitiateTotpResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, NewEmailOtpWaitDurationData, NewEmailOtpWaitDurationErrors, NewEmailOtpWaitDurationResponses, PostForgotPasswordData, PostForgotPasswordErrors, PostForgotPasswordResponses, PutEmailData, PutEmailErrors, PutEmailResponses, RecoveryCodeGuessWaitDurationData, RecoveryCodeGuessWaitDurationErrors, RecoveryCodeGuessWaitDurationResponses, RemoveEmailOtpData, RemoveEmailOtpErrors, RemoveEmailOtpResponses, RemoveTotpData, RemoveTotpErrors, RemoveTotpResponses, ResetRecoveryCodesData, ResetRecoveryCodesErrors, ResetRecoveryCodesResponses, SendPasswordResetData, SendPasswordResetErrors, SendPasswordResetResponses, TotpGuessWaitDurationData, TotpGuessWaitDurationErrors, TotpGuessWaitDurationResponses, UpdatePasswordViaOtpData, UpdatePasswordViaOtpErrors, UpdatePasswordViaOtpResponses, UpdatePasswordViaSudoData, UpdatePasswordViaSudoErrors, UpdatePasswordViaSudoResponses, ValidateAccessTokenData, ValidateAccessTokenErrors, ValidateAccessTokenResponses, ValidatePasswordResetData, ValidatePasswordResetErrors, ValidatePasswordResetResponses, ValidateRefreshTokenData, ValidateRefreshTokenErrors, ValidateRefreshTokenResponses, VerifyEmailOtpAuthenticationData, VerifyEmailOtpAuthenticationErrors, VerifyEmailOtpAuthenticationResponses, VerifyRecoveryCodesData, VerifyRecoveryCodesErrors, VerifyRecoveryCodesResponses, VerifyTotpData, VerifyTotpErrors, VerifyTotpResponses } from './types.gen.js';
+import type { CompleteEmailOtpData, CompleteEmailOtpErrors, CompleteEmailOtpResponses, CompleteTotpData, CompleteTotpErrors, CompleteTotpResponses, CompleteWebauthnData, CompleteWebauthnErrors, CompleteWebauthnResponses, GetAccessTokenData, GetAccessTokenErrors, GetAccessTokenResponses, GetApiReferenceData, GetApiReferenceResponses, GetHealthData, GetHealthResponses, GetJwksData, GetJwksResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOpenApiSpecData, GetOpenApiSpecResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRefreshTokenData, GetRefreshTokenErrors, GetRefreshTokenResponses, GetTwoFaData, GetTwoFaErrors, GetTwoFaResponses, InitiateEmailOtpAuthenticationData, InitiateEmailOtpAuthenticationErrors, InitiateEmailOtpAuthenticationResponses, InitiateEmailOtpData, InitiateEmailOtpErrors, InitiateEmailOtpResponses, InitiatePasskeyLoginData, InitiatePasskeyLoginErrors, InitiatePasskeyLoginResponses, InitiatePutEmailData, InitiatePutEmailErrors, InitiatePutEmailResponses, InitiateTotpData, InitiateTotpErrors, InitiateTotpResponses, InitiateWebauthnAuthenticationData, InitiateWebauthnAuthenticationErrors, InitiateWebauthnAuthenticationResponses, InitiateWebauthnData, InitiateWebauthnErrors, InitiateWebauthnResponses, ListWebauthnCredentialsData, ListWebauthnCredentialsErrors, ListWebauthnCredentialsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, NewEmailOtpWaitDurationData, NewEmailOtpWaitDurationErrors, NewEmailOtpWaitDurationResponses, PasskeyLoginData, PasskeyLoginErrors, PasskeyLoginResponses, PostForgotPasswordData, PostForgotPasswordErrors, PostForgotPasswordResponses, PutEmailData, PutEmailErrors, PutEmailResponses, RecoveryCodeGuessWaitDurationData, RecoveryCodeGuessWaitDurationErrors, RecoveryCodeGuessWaitDurationResponses, RemoveEmailOtpData, RemoveEmailOtpErrors, RemoveEmailOtpResponses, RemoveTotpData, RemoveTotpErrors, RemoveTotpResponses, RemoveWebauthnCredentialData, RemoveWebauthnCredentialErrors, RemoveWebauthnCredentialResponses, ResetRecoveryCodesData, ResetRecoveryCodesErrors, ResetRecoveryCodesResponses, SendPasswordResetData, SendPasswordResetErrors, SendPasswordResetResponses, TotpGuessWaitDurationData, TotpGuessWaitDurationErrors, TotpGuessWaitDurationResponses, UpdatePasswordViaOtpData, UpdatePasswordViaOtpErrors, UpdatePasswordViaOtpResponses, UpdatePasswordViaSudoData, UpdatePasswordViaSudoErrors, UpdatePasswordViaSudoResponses, ValidateAccessTokenData, ValidateAccessTokenErrors, ValidateAccessTokenResponses, ValidatePasswordResetData, ValidatePasswordResetErrors, ValidatePasswordResetResponses, ValidateRefreshTokenData, ValidateRefreshTokenErrors, ValidateRefreshTokenResponses, VerifyEmailOtpAuthenticationData, VerifyEmailOtpAuthenticationErrors, VerifyEmailOtpAuthenticationResponses, VerifyRecoveryCodesData, VerifyRecoveryCodesErrors, VerifyRecoveryCodesResponses, VerifyTotpData, VerifyTotpErrors, VerifyTotpResponses, VerifyWebauthnData, VerifyWebauthnErrors, VerifyWebauthnResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -101,6 +101,34 @@ export const validateAccessToken = <ThrowOnError extends boolean = false>(option
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/auth/accesstoken/validate',
     ...options
+});
+
+/**
+ * Passwordless sign-in: options
+ *
+ * Returns WebAuthn request options for signing in with a passkey and no password: no `allowCredentials` (the authenticator offers its discoverable passkeys for this relying party) and `userVerification: required`. The challenge is single use and valid 5 minutes. Limited per client address (429 `TOO_MANY_REQUESTS`).
+ */
+export const initiatePasskeyLogin = <ThrowOnError extends boolean = false>(options: Options<InitiatePasskeyLoginData, ThrowOnError>) => (options.client ?? client).post<InitiatePasskeyLoginResponses, InitiatePasskeyLoginErrors, ThrowOnError>({
+    url: '/auth/passkey/options',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Passwordless sign-in
+ *
+ * Verifies a user-verified assertion from a discoverable passkey, finds the user by the passkey, and returns a new access, refresh and sudo token: a user-verified passkey is two factors by itself, so no `2FA_REQUIRED` follows. An unknown passkey, a wrong origin, a missing user verification, a reused or expired challenge all answer the same 401 `WEBAUTHN_INVALID`. Limited per client address (429 `TOO_MANY_REQUESTS`, answered before any other check).
+ */
+export const passkeyLogin = <ThrowOnError extends boolean = false>(options: Options<PasskeyLoginData, ThrowOnError>) => (options.client ?? client).post<PasskeyLoginResponses, PasskeyLoginErrors, ThrowOnError>({
+    url: '/auth/passkey/login',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**
@@ -260,6 +288,88 @@ export const totpGuessWaitDuration = <ThrowOnError extends boolean = false>(opti
 export const removeTotp = <ThrowOnError extends boolean = false>(options?: Options<RemoveTotpData, ThrowOnError>) => (options?.client ?? client).delete<RemoveTotpResponses, RemoveTotpErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/user/2fa/totp',
+    ...options
+});
+
+/**
+ * Start passkey registration
+ *
+ * Returns WebAuthn creation options (`PublicKeyCredentialCreationOptionsJSON`) for a new passkey of this user: the challenge is single use and valid 5 minutes, `excludeCredentials` lists the user's passkeys, attestation `none`, user verification preferred. Pass the options to `navigator.credentials.create()` and the result to `…/webauthn/enable`.
+ */
+export const initiateWebauthn = <ThrowOnError extends boolean = false>(options: Options<InitiateWebauthnData, ThrowOnError>) => (options.client ?? client).post<InitiateWebauthnResponses, InitiateWebauthnErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/user/2fa/webauthn/setup',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Finish passkey registration
+ *
+ * Verifies the registration response (`RegistrationResponseJSON`, e.g. `PublicKeyCredential.toJSON()`) against the live registration challenge, the relying party and the accepted origins, and stores the passkey under `name`. Enabling the first 2FA method creates 10 recovery codes and returns them; enabling another returns `[]`.
+ */
+export const completeWebauthn = <ThrowOnError extends boolean = false>(options: Options<CompleteWebauthnData, ThrowOnError>) => (options.client ?? client).post<CompleteWebauthnResponses, CompleteWebauthnErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/user/2fa/webauthn/enable',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Start a passkey check
+ *
+ * Returns WebAuthn request options (`PublicKeyCredentialRequestOptionsJSON`) listing the user's passkeys in `allowCredentials`; the challenge is single use and valid 5 minutes. Pass them to `navigator.credentials.get()` and the result to `…/webauthn/authenticate`.
+ */
+export const initiateWebauthnAuthentication = <ThrowOnError extends boolean = false>(options: Options<InitiateWebauthnAuthenticationData, ThrowOnError>) => (options.client ?? client).post<InitiateWebauthnAuthenticationResponses, InitiateWebauthnAuthenticationErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/user/2fa/webauthn/challenge',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Finish a passkey check
+ *
+ * Verifies the assertion (`AuthenticationResponseJSON`) against the user's challenge (used once, also when the check fails), the passkey's public key, the relying party and the accepted origins; a sign counter that does not increase is refused as a cloned passkey. Returns a new access, refresh and sudo token. Failed checks back off like the other factors: after the 3rd consecutive failure each further check must wait 2^(n-3) s (capped at 15 min); an early check gets 429 and is neither evaluated nor counted.
+ */
+export const verifyWebauthn = <ThrowOnError extends boolean = false>(options: Options<VerifyWebauthnData, ThrowOnError>) => (options.client ?? client).post<VerifyWebauthnResponses, VerifyWebauthnErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/user/2fa/webauthn/authenticate',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List passkeys
+ *
+ * The user's passkeys, oldest first.
+ */
+export const listWebauthnCredentials = <ThrowOnError extends boolean = false>(options?: Options<ListWebauthnCredentialsData, ThrowOnError>) => (options?.client ?? client).get<ListWebauthnCredentialsResponses, ListWebauthnCredentialsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/user/2fa/webauthn/credentials',
+    ...options
+});
+
+/**
+ * Remove a passkey
+ *
+ * Removes one passkey. Removing the last passkey while no other method is active turns 2FA off and deletes the recovery codes.
+ */
+export const removeWebauthnCredential = <ThrowOnError extends boolean = false>(options: Options<RemoveWebauthnCredentialData, ThrowOnError>) => (options.client ?? client).delete<RemoveWebauthnCredentialResponses, RemoveWebauthnCredentialErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/user/2fa/webauthn/credentials/{id}',
     ...options
 });
 

@@ -44,9 +44,40 @@ export type TwoFactorRequired = {
      */
     partialToken: string;
     /**
-     * The active methods (`totp`, `emailOtp`), plus `recoveryCode` while unused recovery codes remain.
+     * The active methods (`totp`, `emailOtp`, `webauthn`), plus `recoveryCode` while unused recovery codes remain.
      */
-    methods: Array<'totp' | 'emailOtp' | 'recoveryCode'>;
+    methods: Array<'totp' | 'emailOtp' | 'webauthn' | 'recoveryCode'>;
+};
+
+export type WebauthnTokenUnauthorizedError = {
+    statusCode: 401;
+    error: 'Unauthorized';
+    message: 'NO_TOKEN_PROVIDED' | 'INVALID_TOKEN' | 'WEBAUTHN_INVALID';
+};
+
+export type WebauthnUnauthorizedError = {
+    statusCode: 401;
+    error: 'Unauthorized';
+    message: 'WEBAUTHN_INVALID';
+};
+
+export type WebauthnUninitializedError = {
+    statusCode: 409;
+    error: 'Conflict';
+    message: 'WEBAUTHN_UNINITIALIZED';
+};
+
+export type WebauthnCredentialNotFoundError = {
+    statusCode: 404;
+    error: 'Not Found';
+    message: 'WEBAUTHN_CREDENTIAL_NOT_FOUND';
+};
+
+export type TooManyWebauthnChecksError = {
+    statusCode: 429;
+    error: 'Too many requests';
+    message: 'TOO_MANY_WEBAUTHN_CHECKS';
+    retryAfter: number;
 };
 
 /**
@@ -357,6 +388,19 @@ export type TwoFaStatus = {
         completedAt: string | null;
     } | null;
     /**
+     * `null` while the user has no passkey.
+     */
+    webauthn: {
+        /**
+         * When the user's oldest passkey was registered.
+         */
+        completedAt: string;
+        /**
+         * How many passkeys the user has.
+         */
+        credentials: number;
+    } | null;
+    /**
      * `null` while the user has no recovery codes (2FA off).
      */
     recoveryCodes: {
@@ -376,6 +420,134 @@ export type TotpSetupResponse = {
      * `otpauth://totp/<issuer>:<email>?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30`
      */
     url: string;
+};
+
+export type Base64Url = string;
+
+export type WebauthnCredentialDescriptor = {
+    id: Base64Url;
+    type: 'public-key';
+    transports?: Array<string>;
+};
+
+/**
+ * `PublicKeyCredentialCreationOptionsJSON` (WebAuthn Level 3), as `@simplewebauthn/server` writes it.
+ */
+export type WebauthnCreationOptions = {
+    rp: {
+        name: string;
+        id?: string;
+    };
+    user: {
+        id: Base64Url;
+        name: string;
+        displayName: string;
+    };
+    challenge: Base64Url;
+    pubKeyCredParams: Array<{
+        alg: number;
+        type: 'public-key';
+    }>;
+    timeout?: number;
+    excludeCredentials?: Array<WebauthnCredentialDescriptor>;
+    authenticatorSelection?: {
+        authenticatorAttachment?: string;
+        residentKey?: string;
+        requireResidentKey?: boolean;
+        userVerification?: string;
+    };
+    hints?: Array<string>;
+    attestation?: string;
+    extensions?: {
+        [key: string]: unknown;
+    };
+};
+
+/**
+ * `PublicKeyCredentialRequestOptionsJSON` (WebAuthn Level 3), as `@simplewebauthn/server` writes it.
+ */
+export type WebauthnRequestOptions = {
+    challenge: Base64Url;
+    timeout?: number;
+    rpId?: string;
+    allowCredentials?: Array<WebauthnCredentialDescriptor>;
+    userVerification?: 'required' | 'preferred' | 'discouraged';
+    hints?: Array<string>;
+    extensions?: {
+        [key: string]: unknown;
+    };
+};
+
+export type WebauthnCreationOptionsResponse = {
+    options: WebauthnCreationOptions;
+};
+
+export type WebauthnRequestOptionsResponse = {
+    options: WebauthnRequestOptions;
+};
+
+export type WebauthnCredentialInfo = {
+    id: string;
+    name: string;
+    createdAt: string;
+    lastUsedAt: string | null;
+    /**
+     * The passkey is synced to a backup (a multi-device passkey).
+     */
+    backedUp: boolean;
+    transports: Array<string>;
+};
+
+/**
+ * `RegistrationResponseJSON` (`PublicKeyCredential.toJSON()` after `create()`).
+ */
+export type WebauthnRegistrationResponse = {
+    id: Base64Url;
+    rawId: Base64Url;
+    type: 'public-key';
+    authenticatorAttachment?: string;
+    clientExtensionResults: {
+        [key: string]: unknown;
+    };
+    response: {
+        clientDataJSON: Base64Url;
+        attestationObject: string;
+        authenticatorData?: string;
+        transports?: Array<string>;
+        publicKeyAlgorithm?: number;
+        publicKey?: Base64Url;
+    };
+};
+
+/**
+ * `AuthenticationResponseJSON` (`PublicKeyCredential.toJSON()` after `get()`).
+ */
+export type WebauthnAuthenticationResponse = {
+    id: Base64Url;
+    rawId: Base64Url;
+    type: 'public-key';
+    authenticatorAttachment?: string;
+    clientExtensionResults: {
+        [key: string]: unknown;
+    };
+    response: {
+        clientDataJSON: Base64Url;
+        authenticatorData: Base64Url;
+        signature: Base64Url;
+        userHandle?: Base64Url;
+    };
+};
+
+export type WebauthnRegistrationRequest = {
+    credential: WebauthnRegistrationResponse;
+    /**
+     * A name the user gives the passkey (default "Passkey").
+     */
+    name?: string;
+};
+
+export type WebauthnAuthenticationRequest = {
+    credential: WebauthnAuthenticationResponse;
 };
 
 export type HealthStatus = {
@@ -702,6 +874,81 @@ export type ValidateAccessTokenResponses = {
 };
 
 export type ValidateAccessTokenResponse = ValidateAccessTokenResponses[keyof ValidateAccessTokenResponses];
+
+export type InitiatePasskeyLoginData = {
+    body: EmptyRequest;
+    path?: never;
+    query?: never;
+    url: '/auth/passkey/options';
+};
+
+export type InitiatePasskeyLoginErrors = {
+    /**
+     * The request breaks the schema (`message` is the validator's text) or, for `newPassword`, the password rule (`message` names the rule).
+     */
+    400: BadRequestError;
+    /**
+     * This client address used up its budget for the operation; nothing was checked or sent.
+     */
+    429: AddressLimitError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type InitiatePasskeyLoginError = InitiatePasskeyLoginErrors[keyof InitiatePasskeyLoginErrors];
+
+export type InitiatePasskeyLoginResponses = {
+    /**
+     * Request options for `navigator.credentials.get()` (WebAuthn JSON form).
+     */
+    200: WebauthnRequestOptionsResponse;
+};
+
+export type InitiatePasskeyLoginResponse = InitiatePasskeyLoginResponses[keyof InitiatePasskeyLoginResponses];
+
+export type PasskeyLoginData = {
+    body: WebauthnAuthenticationRequest;
+    path?: never;
+    query?: {
+        /**
+         * Cookie mode, for browsers: the refresh token is set as the cookie `sg_refresh` (`HttpOnly; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime, `Secure` unless the service runs on http://localhost) and never appears in the body. Call with `credentials: 'include'` from an allowed origin.
+         */
+        cookie?: boolean;
+    };
+    url: '/auth/passkey/login';
+};
+
+export type PasskeyLoginErrors = {
+    /**
+     * The request breaks the schema (`message` is the validator's text) or, for `newPassword`, the password rule (`message` names the rule).
+     */
+    400: BadRequestError;
+    /**
+     * The passkey sign-in failed; the same answer for every reason.
+     */
+    401: WebauthnUnauthorizedError;
+    /**
+     * This client address used up its budget for the operation; nothing was checked or sent.
+     */
+    429: AddressLimitError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type PasskeyLoginError = PasskeyLoginErrors[keyof PasskeyLoginErrors];
+
+export type PasskeyLoginResponses = {
+    /**
+     * 2FA passed; a new access, refresh and sudo token. In cookie mode (`cookie=true`) the refresh token is set as the `sg_refresh` cookie and the body is `{accessToken, sudoToken}`.
+     */
+    200: TokenSet | CookieTokenSet;
+};
+
+export type PasskeyLoginResponse = PasskeyLoginResponses[keyof PasskeyLoginResponses];
 
 export type GetTwoFaData = {
     body?: never;
@@ -1178,6 +1425,230 @@ export type RemoveTotpResponses = {
 };
 
 export type RemoveTotpResponse = RemoveTotpResponses[keyof RemoveTotpResponses];
+
+export type InitiateWebauthnData = {
+    body: EmptyRequest;
+    path?: never;
+    query?: never;
+    url: '/user/2fa/webauthn/setup';
+};
+
+export type InitiateWebauthnErrors = {
+    /**
+     * The request breaks the schema (`message` is the validator's text) or, for `newPassword`, the password rule (`message` names the rule).
+     */
+    400: BadRequestError;
+    /**
+     * A token error, or an access token where a sudo token is required.
+     */
+    401: SudoTokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type InitiateWebauthnError = InitiateWebauthnErrors[keyof InitiateWebauthnErrors];
+
+export type InitiateWebauthnResponses = {
+    /**
+     * Creation options for `navigator.credentials.create()` (WebAuthn JSON form).
+     */
+    200: WebauthnCreationOptionsResponse;
+};
+
+export type InitiateWebauthnResponse = InitiateWebauthnResponses[keyof InitiateWebauthnResponses];
+
+export type CompleteWebauthnData = {
+    body: WebauthnRegistrationRequest;
+    path?: never;
+    query?: never;
+    url: '/user/2fa/webauthn/enable';
+};
+
+export type CompleteWebauthnErrors = {
+    /**
+     * The request breaks the schema (`message` is the validator's text) or, for `newPassword`, the password rule (`message` names the rule).
+     */
+    400: BadRequestError;
+    /**
+     * A token error, or the passkey response did not verify (wrong or used challenge, origin, relying party, signature or counter).
+     */
+    401: WebauthnTokenUnauthorizedError;
+    /**
+     * No live registration challenge (enable), or the user has no passkey (challenge, authenticate).
+     */
+    409: WebauthnUninitializedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type CompleteWebauthnError = CompleteWebauthnErrors[keyof CompleteWebauthnErrors];
+
+export type CompleteWebauthnResponses = {
+    /**
+     * The new recovery codes: 10 when this call created them, `[]` when another 2FA method was already active and the existing codes stay.
+     */
+    200: RecoveryCodesResponse;
+};
+
+export type CompleteWebauthnResponse = CompleteWebauthnResponses[keyof CompleteWebauthnResponses];
+
+export type InitiateWebauthnAuthenticationData = {
+    body: EmptyRequest;
+    path?: never;
+    query?: never;
+    url: '/user/2fa/webauthn/challenge';
+};
+
+export type InitiateWebauthnAuthenticationErrors = {
+    /**
+     * The request breaks the schema (`message` is the validator's text) or, for `newPassword`, the password rule (`message` names the rule).
+     */
+    400: BadRequestError;
+    /**
+     * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
+     */
+    401: TokenUnauthorizedError;
+    /**
+     * No live registration challenge (enable), or the user has no passkey (challenge, authenticate).
+     */
+    409: WebauthnUninitializedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type InitiateWebauthnAuthenticationError = InitiateWebauthnAuthenticationErrors[keyof InitiateWebauthnAuthenticationErrors];
+
+export type InitiateWebauthnAuthenticationResponses = {
+    /**
+     * Request options for `navigator.credentials.get()` (WebAuthn JSON form).
+     */
+    200: WebauthnRequestOptionsResponse;
+};
+
+export type InitiateWebauthnAuthenticationResponse = InitiateWebauthnAuthenticationResponses[keyof InitiateWebauthnAuthenticationResponses];
+
+export type VerifyWebauthnData = {
+    body: WebauthnAuthenticationRequest;
+    path?: never;
+    query?: {
+        /**
+         * Cookie mode, for browsers: the refresh token is set as the cookie `sg_refresh` (`HttpOnly; SameSite=Strict; Path=/auth`, `Max-Age` its lifetime, `Secure` unless the service runs on http://localhost) and never appears in the body. Call with `credentials: 'include'` from an allowed origin.
+         */
+        cookie?: boolean;
+    };
+    url: '/user/2fa/webauthn/authenticate';
+};
+
+export type VerifyWebauthnErrors = {
+    /**
+     * The request breaks the schema (`message` is the validator's text) or, for `newPassword`, the password rule (`message` names the rule).
+     */
+    400: BadRequestError;
+    /**
+     * A token error, or the passkey response did not verify (wrong or used challenge, origin, relying party, signature or counter).
+     */
+    401: WebauthnTokenUnauthorizedError;
+    /**
+     * No live registration challenge (enable), or the user has no passkey (challenge, authenticate).
+     */
+    409: WebauthnUninitializedError;
+    /**
+     * A passkey check came before the backoff wait ended; it was neither evaluated nor counted.
+     */
+    429: TooManyWebauthnChecksError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type VerifyWebauthnError = VerifyWebauthnErrors[keyof VerifyWebauthnErrors];
+
+export type VerifyWebauthnResponses = {
+    /**
+     * 2FA passed; a new access, refresh and sudo token. In cookie mode (`cookie=true`) the refresh token is set as the `sg_refresh` cookie and the body is `{accessToken, sudoToken}`.
+     */
+    200: TokenSet | CookieTokenSet;
+};
+
+export type VerifyWebauthnResponse = VerifyWebauthnResponses[keyof VerifyWebauthnResponses];
+
+export type ListWebauthnCredentialsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/user/2fa/webauthn/credentials';
+};
+
+export type ListWebauthnCredentialsErrors = {
+    /**
+     * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
+     */
+    401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type ListWebauthnCredentialsError = ListWebauthnCredentialsErrors[keyof ListWebauthnCredentialsErrors];
+
+export type ListWebauthnCredentialsResponses = {
+    /**
+     * The user's passkeys, oldest first.
+     */
+    200: Array<WebauthnCredentialInfo>;
+};
+
+export type ListWebauthnCredentialsResponse = ListWebauthnCredentialsResponses[keyof ListWebauthnCredentialsResponses];
+
+export type RemoveWebauthnCredentialData = {
+    body?: never;
+    path: {
+        /**
+         * The passkey's `id` from the list.
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/user/2fa/webauthn/credentials/{id}';
+};
+
+export type RemoveWebauthnCredentialErrors = {
+    /**
+     * The request breaks the schema (`message` is the validator's text) or, for `newPassword`, the password rule (`message` names the rule).
+     */
+    400: BadRequestError;
+    /**
+     * A token error, or an access token where a sudo token is required.
+     */
+    401: SudoTokenUnauthorizedError;
+    /**
+     * The user has no passkey with this id.
+     */
+    404: WebauthnCredentialNotFoundError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type RemoveWebauthnCredentialError = RemoveWebauthnCredentialErrors[keyof RemoveWebauthnCredentialErrors];
+
+export type RemoveWebauthnCredentialResponses = {
+    /**
+     * Done. The body is the JSON value `null`.
+     */
+    200: JsonNull;
+};
+
+export type RemoveWebauthnCredentialResponse = RemoveWebauthnCredentialResponses[keyof RemoveWebauthnCredentialResponses];
 
 export type ResetRecoveryCodesData = {
     body: EmptyRequest;

@@ -15,6 +15,7 @@ import { createUser } from '../../src/users/service.js';
 import { wrongCode } from '../../test/support/codes.js';
 import { codeFrom, recipientsOf } from '../../test/support/smtp.js';
 import { totpCode } from '../../test/support/totp.js';
+import { SoftAuthenticator } from '../../test/support/webauthn.js';
 
 /**
  * What the Dredd hooks build their requests from: users created directly in the service's
@@ -48,6 +49,12 @@ export interface TotpUser extends Session {
 
 /** A user with email OTP set up (and, if asked, enabled) at their own address. */
 export interface EmailOtpUser extends Session {
+  recoveryCodes: string[];
+}
+
+/** A user whose only 2FA method is one passkey held by a software authenticator. */
+export interface PasskeyUser extends Session {
+  authenticator: SoftAuthenticator;
   recoveryCodes: string[];
 }
 
@@ -140,7 +147,7 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
     },
 
     /** Puts the account's guess counter for `factor` deep into backoff: the next guess gets 429. */
-    async blockGuesses(userId: string, factor: 'password' | 'totp' | 'recovery_code'): Promise<void> {
+    async blockGuesses(userId: string, factor: 'password' | 'totp' | 'webauthn' | 'recovery_code'): Promise<void> {
       await database()('guess_counters')
         .insert({ user_id: userId, factor, failures: 10, last_failure_at: new Date() })
         .onConflict(['user_id', 'factor'])
@@ -231,6 +238,44 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
     /** 2FA passed with a recovery code (consumed): a new access, refresh and sudo token. */
     async passWithRecoveryCode(token: string, recoveryCode: string): Promise<TokenSet> {
       return (await expectStatus(200, 'POST', '/user/2fa/recovery-code/authenticate', { token, body: { recoveryCode } })).json();
+    },
+
+    /**
+     * A software authenticator on the service's own origin: PUBLIC_URL is unset in the run, so
+     * the relying party is `localhost` and the accepted origin http://localhost:<port>.
+     */
+    softAuthenticator(origin = `http://localhost:${new URL(baseUrl).port}`): SoftAuthenticator {
+      return new SoftAuthenticator(origin);
+    },
+
+    /** Creation options of a passkey registration for the token's user. */
+    async passkeySetup(token: string) {
+      return (await expectStatus(200, 'POST', '/user/2fa/webauthn/setup', { token, body: {} })).json().options;
+    },
+
+    /** A user with one passkey registered through the API (setup, software authenticator, enable). */
+    async passkeyUser(): Promise<PasskeyUser> {
+      const session = await fx.session();
+      const authenticator = fx.softAuthenticator();
+      const credential = authenticator.register(await fx.passkeySetup(session.accessToken));
+      const enabled = await expectStatus(200, 'POST', '/user/2fa/webauthn/enable', { token: session.accessToken, body: { credential } });
+      return { ...session, authenticator, recoveryCodes: enabled.json().recoveryCodes };
+    },
+
+    /** Request options of a passkey check for the token's user. */
+    async passkeyChallenge(token: string) {
+      return (await expectStatus(200, 'POST', '/user/2fa/webauthn/challenge', { token, body: {} })).json().options;
+    },
+
+    /** Request options of a passwordless sign-in. */
+    async passkeyLoginOptions() {
+      return (await expectStatus(200, 'POST', '/auth/passkey/options', { body: {} })).json().options;
+    },
+
+    /** 2FA passed with the user's passkey: a new access, refresh and sudo token. */
+    async passWithPasskey(token: string, authenticator: SoftAuthenticator): Promise<TokenSet> {
+      const credential = authenticator.assert(await fx.passkeyChallenge(token));
+      return (await expectStatus(200, 'POST', '/user/2fa/webauthn/authenticate', { token, body: { credential } })).json();
     },
 
     /** Lets every mail purpose and recipient receive a mail again now (the 60 s throttle forgets the past). */

@@ -83,9 +83,18 @@ function listOperations(spec) {
 }
 
 /** The spec operation a request hits: exact path match (the spec has no path templates). */
+/** Whether a request path fits a spec path template (`/a/{id}` fits `/a/123`). */
+function pathMatches(template, path) {
+  if (!template.includes('{')) return template === path;
+  const pattern = template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+');
+  return new RegExp(`^${pattern}$`).test(path);
+}
+
 function findOperation(spec, method, uri) {
   const path = uri.split('?')[0];
-  return listOperations(spec).find((op) => op.method === method.toUpperCase() && op.path === path);
+  const candidates = listOperations(spec).filter((op) => op.method === method.toUpperCase());
+  // A literal path wins over a template that also fits it.
+  return candidates.find((op) => op.path === path) || candidates.find((op) => pathMatches(op.path, path));
 }
 
 const mediaTypeOf = (contentType) => (contentType || '').split(';')[0].trim().toLowerCase();

@@ -17,6 +17,7 @@ export interface AddressLimit {
  *   address can never take more than a few percent of the hashing capacity.
  * - reset mails: 20, then one per 45 s; mail costs reputation and a real office asks rarely.
  * - code checks: 30, then one per 20 s; people mistype codes, nobody types 30 in 10 minutes.
+ * - passkey sign-in: like login (each options call stores a challenge row; each login checks a signature).
  */
 export const ADDRESS_LIMIT_DEFAULTS = {
   login: { limit: 60, periodSeconds: 60 },
@@ -24,6 +25,8 @@ export const ADDRESS_LIMIT_DEFAULTS = {
   postForgotPassword: { limit: 20, periodSeconds: 900 },
   validatePasswordReset: { limit: 30, periodSeconds: 600 },
   updatePasswordViaOtp: { limit: 30, periodSeconds: 600 },
+  initiatePasskeyLogin: { limit: 60, periodSeconds: 60 },
+  passkeyLogin: { limit: 60, periodSeconds: 60 },
 } as const satisfies Partial<Record<keyof typeof sdk, AddressLimit>>;
 
 export type LimitedOperation = keyof typeof ADDRESS_LIMIT_DEFAULTS;

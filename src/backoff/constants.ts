@@ -2,7 +2,7 @@
 export const FREE_FAILURES = 3;
 export const MAX_WAIT_MS = 15 * 60 * 1000;
 
-export type GuessFactor = 'password' | 'totp' | 'recovery_code' | EmailedCodeFactor;
+export type GuessFactor = 'password' | 'totp' | 'webauthn' | 'recovery_code' | EmailedCodeFactor;
 
 /** Wrong emailed codes, per account and purpose (src/one-time-codes: a daily cap, not a wait). */
 export type EmailedCodeFactor = 'code:email_otp_setup' | 'code:email_otp_challenge' | 'code:email_transfer' | 'code:password_reset';

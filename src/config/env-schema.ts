@@ -103,6 +103,14 @@ export const z = {
     }
     return list;
   },
+  /** A WebAuthn relying party ID: a bare domain (no scheme, port or path), e.g. auth.example.com. */
+  rpId(name: string, value: string): string {
+    const text = value.trim().toLowerCase();
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(text)) {
+      throw new ConfigError(`${name} must be a domain such as auth.example.com (no scheme, port or path); got "${value}"`);
+    }
+    return text;
+  },
   signingKeys(name: string, value: string): JWK[] {
     let keys: unknown;
     try {

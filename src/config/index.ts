@@ -45,6 +45,10 @@ export interface Config {
   hashQueue: number;
   /** Browser origins allowed by CORS (and for the refresh cookie) besides the mail configurations' origins. */
   corsOrigins: string[];
+  /** WebAuthn relying party ID (passkeys are bound to it): a domain, by default PUBLIC_URL's host. */
+  webauthnRpId: string;
+  /** The relying party name authenticators show next to a passkey. */
+  webauthnRpName: string;
 }
 
 export { ConfigError, type TrustProxy };
@@ -77,13 +81,14 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
   }
   const devKeys = missing.length ? await loadOrCreateDevKeys(dataDir) : undefined;
   const hashing = hashLimits(env);
+  const publicUrl = z.optionalUrl('PUBLIC_URL', env.PUBLIC_URL, ['http:', 'https:']) ?? `http://localhost:${port}`;
   return {
     nodeEnv,
     port,
     databaseUrl: z.optionalUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']),
     databasePoolMax: z.int('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX ?? '10', 1, 1000),
     smtpUrl: z.optionalUrl('SMTP_URL', env.SMTP_URL, ['smtp:', 'smtps:']),
-    publicUrl: z.optionalUrl('PUBLIC_URL', env.PUBLIC_URL, ['http:', 'https:']) ?? `http://localhost:${port}`,
+    publicUrl,
     dataDir,
     logLevel: env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     totpIssuer: env.TOTP_ISSUER ?? 'SmartgridOne',
@@ -100,6 +105,8 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     metricsToken: env.METRICS_TOKEN ? z.secretToken('METRICS_TOKEN', env.METRICS_TOKEN) : undefined,
     ...hashing,
     corsOrigins: z.origins('CORS_ORIGINS', env.CORS_ORIGINS),
+    webauthnRpId: env.WEBAUTHN_RP_ID ? z.rpId('WEBAUTHN_RP_ID', env.WEBAUTHN_RP_ID) : new URL(publicUrl).hostname,
+    webauthnRpName: env.WEBAUTHN_RP_NAME?.trim() || 'SmartgridOne',
   };
 }
 

@@ -1,18 +1,18 @@
 import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
-import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailChoice, type MailKind } from '../mail/index.js';
-import { checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
+import { assertMailDomainAllowed, type MailChoice, type MailKind } from '../mail/index.js';
+import { checkCode } from '../one-time-codes/codes.js';
 import type { CodePurpose } from '../one-time-codes/constants.js';
+import { mailCode as mailOneTimeCode } from '../one-time-codes/mail-code.js';
 import { deleteCode } from '../one-time-codes/queries.js';
-import { claimMailSlot, mailSlotWait } from '../one-time-codes/throttle.js';
+import { mailSlotWait } from '../one-time-codes/throttle.js';
 import { issueSessionTokens, type Caller } from '../tokens/service.js';
 import type { TokenKind } from '../tokens/constants.js';
 import { afterMethodRemoved, lockForMethodRemoval, recheckAccessWithout2fa, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { normalizeEmail } from '../users/email.js';
 import { emailOtpErrors } from './errors.js';
 import { activateEmailOtp, deleteEmailOtpFactor, findEmailOtpFactor, lockEmailOtpFactor, upsertPendingEmail, type EmailOtpFactor } from './queries.js';
-
 
 /** Setup codes confirm an address; challenge codes prove the active one. Each has its own code and its own 60 s slot. */
 type EmailOtpPurpose = Extract<CodePurpose, 'email_otp_setup' | 'email_otp_challenge'>;
@@ -34,18 +34,15 @@ function challengeTarget(factor: EmailOtpFactor | undefined): CodeTarget {
   throw emailOtpErrors('EMAIL_OTP_UNINITIALIZED');
 }
 
-/**
- * A code mail: rendered first (a missing template is a 500 before anything is written), then,
- * in the caller's transaction, the 60 s slot (429), the code replacing the previous one, and
- * the outbox row.
- */
-async function mailCode(trx: Tx, deps: Deps, userId: string, target: CodeTarget, choice: MailChoice): Promise<void> {
-  const code = newCode();
-  const mail = prepareMail(deps, { kind: target.kind, to: target.to, origin: choice.origin, language: choice.language, variables: { code, email: target.to } });
-  const wait = await claimMailSlot(trx, deps, target.purpose, userId);
-  if (wait > 0) throw emailOtpErrors('TOO_MANY_OTP_EMAILS', { retryAfter: wait });
-  await issueCode(trx, deps, userId, target.purpose, target.to, code);
-  await enqueueMail(trx, deps, mail);
+/** A code mail to the target, in the caller's transaction (src/one-time-codes/mail-code.ts). */
+function mailCode(trx: Tx, deps: Deps, userId: string, target: CodeTarget, choice: MailChoice): Promise<boolean> {
+  return mailOneTimeCode(trx, deps, {
+    ...target,
+    choice,
+    userId,
+    content: (code) => ({ variables: { code, email: target.to } }),
+    tooMany: (retryAfter) => emailOtpErrors('TOO_MANY_OTP_EMAILS', { retryAfter }),
+  });
 }
 
 /** POST /user/2fa/email-otp/setup: a setup code to `email`, which waits as pending_email; an active address keeps working. */

@@ -1,10 +1,8 @@
 import type { Tx } from '../db/knex.js';
+import type { MailChoice } from '../mail/index.js';
 
 /** The mail choice of a started transfer, kept for the notice the completing call sends. */
-export interface TransferMailChoice {
-  origin?: string;
-  language?: string;
-}
+export type TransferMailChoice = MailChoice;
 
 export async function upsertTransfer(trx: Tx, userId: string, choice: TransferMailChoice, now: Date): Promise<void> {
   const row = { mail_origin: choice.origin ?? null, mail_language: choice.language ?? null, created_at: now };

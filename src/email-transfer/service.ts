@@ -1,14 +1,13 @@
 import type { Deps } from '../deps.js';
 import { withTx } from '../db/tx.js';
 import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailChoice } from '../mail/index.js';
-import { checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
-import { claimMailSlot } from '../one-time-codes/throttle.js';
+import { checkCode } from '../one-time-codes/codes.js';
+import { mailCode } from '../one-time-codes/mail-code.js';
 import { tokenErrors } from '../tokens/errors.js';
 import { normalizeEmail } from '../users/email.js';
 import { findUserByEmail, findUserById } from '../users/queries.js';
 import { emailTransferErrors } from './errors.js';
 import { isEmailTaken, lockUserEmail, takeTransfer, updateUserEmail, upsertTransfer } from './queries.js';
-
 
 const PURPOSE = 'email_transfer';
 
@@ -35,16 +34,21 @@ export async function initiatePutEmail(deps: Deps, userId: string, email: string
   // Rendered before anything is written (500 for a missing template). A transfer that could not
   // tell the old address must not start either, so the notice's template is checked now too.
   prepareNotice(deps, user.email, newEmail, choice);
-  const code = newCode();
-  const mail = prepareMail(deps, { kind: 'email_transfer_code', to: newEmail, origin: choice.origin, language: choice.language, variables: { code, email: newEmail } });
   const started = await withTx(deps.db, async (trx) => {
-    const wait = await claimMailSlot(trx, deps, PURPOSE, userId);
-    if (wait > 0) throw emailTransferErrors('TOO_MANY_TRANSFER_ATTEMPTS', { retryAfter: wait });
-    if (await findUserByEmail(trx, newEmail)) return false; // commit the claimed slot, answer 409 after
-    await issueCode(trx, deps, userId, PURPOSE, newEmail, code);
-    await upsertTransfer(trx, userId, choice, new Date(deps.clock.now()));
-    await enqueueMail(trx, deps, mail);
-    return true;
+    const mailed = await mailCode(trx, deps, {
+      purpose: PURPOSE,
+      kind: 'email_transfer_code',
+      to: newEmail,
+      choice,
+      userId,
+      content: (code) => ({ variables: { code, email: newEmail } }),
+      tooMany: (retryAfter) => emailTransferErrors('TOO_MANY_TRANSFER_ATTEMPTS', { retryAfter }),
+      // A taken address keeps the claimed slot (committed), and is answered 409 after: the 60 s
+      // limit applies to every call, so nobody can test addresses for accounts at full speed.
+      proceed: async (trx) => !(await findUserByEmail(trx, newEmail)),
+    });
+    if (mailed) await upsertTransfer(trx, userId, choice, new Date(deps.clock.now()));
+    return mailed;
   });
   if (!started) throw emailTransferErrors('NEW_EMAIL_ALREADY_IN_USE');
 }

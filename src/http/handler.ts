@@ -4,12 +4,15 @@ import type { AuthContext } from '../tokens/authenticate.js';
 import type { HashPermit } from '../crypto/hash-limiter.js';
 
 type BodyOf<D> = D extends { body: infer B } ? B : D extends { body?: infer B } ? B : undefined;
+type PathOf<D> = D extends { path: infer P } ? P : undefined;
 type QueryOf<D> = D extends { query?: infer Q } ? (undefined extends Q ? Partial<NonNullable<Q>> : Q) : undefined;
 
 /** What a handler sees: the validated request, the caller's identity and the service's dependencies. */
 export interface OperationContext<D, A> {
   body: BodyOf<D>;
   query: QueryOf<D>;
+  /** Path parameters, validated and coerced by the spec. */
+  path: PathOf<D>;
   auth: A;
   deps: Deps;
   req: Request;

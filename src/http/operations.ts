@@ -58,7 +58,7 @@ export function operationResolver(deps: Deps) {
         if (limitAddress) await limitAddress(req);
         const { authorization, cookie, origin } = req.headers;
         const auth = policy ? await authenticate(deps, policy, { authorization, cookie, origin }) : undefined;
-        const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req, hashPermit } as never);
+        const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, path: req.params, auth, deps, req, hashPermit } as never);
         writeReply(res, reply as never);
       } finally {
         hashPermit?.release();

@@ -7,6 +7,7 @@ import { recoveryCodeHandlers } from '../recovery-codes/handlers.js';
 import { tokenHandlers } from '../tokens/handlers.js';
 import { totpHandlers } from '../totp/handlers.js';
 import { twoFactorHandlers } from '../two-factor/handlers.js';
+import { webauthnHandlers } from '../webauthn/handlers.js';
 
 /** Every operationId in openapi.yaml (the generated SDK has one function per operation). */
 export type OperationId = keyof typeof sdk;
@@ -22,5 +23,6 @@ export const handlers = {
   ...totpHandlers,
   ...recoveryCodeHandlers,
   ...emailOtpHandlers,
+  ...webauthnHandlers,
   ...emailTransferHandlers,
 } satisfies Record<OperationId, AnyHandler>;

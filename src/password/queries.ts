@@ -21,13 +21,6 @@ export async function updatePasswordHash(
   return (await query) === 1;
 }
 
-/**
- * A round trip that reads and writes nothing, for answering an unknown email with a transaction
- * of the same shape as a known one (the same number of statements, so about the same time).
- */
-export async function idleRoundTrip(trx: Tx): Promise<void> {
-  await trx.raw('select 1');
-}
 
 /** One row per reset mail: a later mail leaves the earlier ones working (src/password/reset-secrets.ts). */
 export async function insertResetSecret(trx: Tx, row: { userId: string; secretHash: Buffer; targetEmail: string; expiresAt: Date }): Promise<void> {

@@ -2,26 +2,22 @@ import { hmacSha256 } from '../crypto/hash.js';
 import { hashPassword } from '../crypto/password.js';
 import type { HashPermit } from '../crypto/hash-limiter.js';
 import { withTx } from '../db/tx.js';
-import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailRequest } from '../mail/index.js';
-import { checkCode, issueCode, newCode, type CodeCheck } from '../one-time-codes/codes.js';
+import { assertMailDomainAllowed, type MailChoice, type MailRequest } from '../mail/index.js';
+import { checkCode, type CodeCheck } from '../one-time-codes/codes.js';
 import { CODE_TTL_MS } from '../one-time-codes/constants.js';
-import { claimMailSlot } from '../one-time-codes/throttle.js';
+import { mailCode } from '../one-time-codes/mail-code.js';
 import { normalizeEmail } from '../users/email.js';
 import { findUserByEmail, type UserRow } from '../users/queries.js';
 import { RESET_LINK_PATH, RESET_PURPOSE } from './constants.js';
 import { passwordErrors } from './errors.js';
-import { findResetSecret, idleRoundTrip, insertResetSecret } from './queries.js';
+import { findResetSecret, insertResetSecret } from './queries.js';
 import { hashResetSecret, isResetSecret, newResetSecret } from './reset-secrets.js';
 import { applyPasswordChange, assertPasswordRule, prepareChangedNotice, type PasswordDeps } from './service.js';
 
 /** Stands in for a user id when an unknown address must cost the same work as a known one. */
 const NO_USER_ID = '00000000-0000-0000-0000-000000000000';
 
-export interface ResetMailRequest {
-  email: string;
-  origin?: string;
-  language?: string;
-}
+export type ResetMailRequest = MailChoice & { email: string };
 
 /**
  * POST /user/password/reset/send ('code') and POST /v1/auth/forgot-password ('link').
@@ -37,28 +33,24 @@ export async function sendResetMail(deps: PasswordDeps, via: 'code' | 'link', re
   const email = normalizeEmail(request.email);
   assertMailDomainAllowed(deps, email);
   const user = await findUserByEmail(deps.db, email);
-  const code = newCode();
   const secret = newResetSecret();
   const secretHash = hashResetSecret(deps, user?.id ?? NO_USER_ID, secret);
-  const common: Pick<MailRequest, 'to' | 'origin' | 'language' | 'links'> = {
-    to: email, origin: request.origin, language: request.language, links: { reset: { path: RESET_LINK_PATH, query: { email, otp: secret } } },
-  };
-  const mail = prepareMail(deps, via === 'code' ? { ...common, kind: 'password_reset_code', variables: { code } } : { ...common, kind: 'password_reset_link', variables: {} });
-
-  await withTx(deps.db, async (trx) => {
-    const wait = await claimMailSlot(trx, deps, RESET_PURPOSE, email);
-    if (wait > 0) throw passwordErrors('TOO_MANY_RESET_MAIL_ATTEMPTS', { retryAfter: wait });
-    if (user) {
-      // Bound to the address they were mailed to: after an email transfer they no longer open the account.
-      await issueCode(trx, deps, user.id, RESET_PURPOSE, user.email, code);
-      await insertResetSecret(trx, { userId: user.id, secretHash, targetEmail: user.email, expiresAt: new Date(deps.clock.now() + CODE_TTL_MS) });
-      await enqueueMail(trx, deps, mail);
-    } else {
-      await idleRoundTrip(trx);
-      await idleRoundTrip(trx);
-      await idleRoundTrip(trx);
-    }
-  });
+  const links: MailRequest['links'] = { reset: { path: RESET_LINK_PATH, query: { email, otp: secret } } };
+  await withTx(deps.db, (trx) =>
+    mailCode(trx, deps, {
+      purpose: RESET_PURPOSE,
+      kind: via === 'code' ? 'password_reset_code' : 'password_reset_link',
+      // Bound to the address it was mailed to: after an email transfer it no longer opens the account.
+      to: user?.email ?? email,
+      choice: request,
+      userId: user?.id ?? null,
+      // Per address, known or not: the answer and the 60 s limit are the same for both.
+      slotSubject: email,
+      content: (code): Pick<MailRequest, 'variables' | 'links'> => (via === 'code' ? { variables: { code }, links } : { variables: {}, links }),
+      tooMany: (retryAfter) => passwordErrors('TOO_MANY_RESET_MAIL_ATTEMPTS', { retryAfter }),
+      alsoStore: (trx) => insertResetSecret(trx, { userId: user!.id, secretHash, targetEmail: user!.email, expiresAt: new Date(deps.clock.now() + CODE_TTL_MS) }),
+    }),
+  );
 }
 
 /** A right code that was mailed to the account's current address (not to one it has since left). */

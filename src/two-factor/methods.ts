@@ -1,13 +1,17 @@
 import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { lockGuessCounter, resetGuessCounter } from '../backoff/queries.js';
-import { deleteRecoveryCodes, replaceRecoveryCodes } from '../recovery-codes/codes.js';
+import { replaceRecoveryCodes } from '../recovery-codes/codes.js';
 import { tokenErrors } from '../tokens/errors.js';
 import type { TokenKind } from '../tokens/constants.js';
 import { hasTwoFactorEnabled } from './queries.js';
+import { SECOND_FACTOR_LIST } from './registry.js';
+
+/** The methods' guess counters, in registry order (the order every removal locks them in). */
+const GUESS_FACTORS = SECOND_FACTOR_LIST.flatMap(([, method]) => (method.guessFactor ? [method.guessFactor] : []));
 
 /**
- * The first-method rule, shared by TOTP and email OTP. Call it in the enabling transaction
+ * The first-method rule, shared by every method. Call it in the enabling transaction
  * BEFORE marking the new method active: enabling the first method creates 10 recovery codes
  * and returns them; enabling another returns [] and keeps the existing codes.
  */
@@ -30,9 +34,8 @@ export async function afterMethodRemoved(trx: Tx, userId: string): Promise<void>
   if (await hasTwoFactorEnabled(trx, userId)) return;
   // Counters before codes: a recovery-code guess locks its counter and then a code row, so taking
   // them in the same order here cannot deadlock with one.
-  await resetGuessCounter(trx, userId, 'totp');
-  await resetGuessCounter(trx, userId, 'recovery_code');
-  await deleteRecoveryCodes(trx, userId);
+  for (const factor of GUESS_FACTORS) await resetGuessCounter(trx, userId, factor);
+  for (const [, method] of SECOND_FACTOR_LIST) await method.onTwoFactorOff?.(trx, userId);
 }
 
 /**
@@ -59,6 +62,5 @@ async function lockUserForMethodChange(trx: Tx, userId: string): Promise<void> {
  * or an enable that waits on it, and two removals queue up.
  */
 export async function lockForMethodRemoval(trx: Tx, userId: string): Promise<void> {
-  await lockGuessCounter(trx, userId, 'totp');
-  await lockGuessCounter(trx, userId, 'recovery_code');
+  for (const factor of GUESS_FACTORS) await lockGuessCounter(trx, userId, factor);
 }

@@ -1,22 +1,18 @@
 import type { Db, Tx } from '../db/knex.js';
+import { SECOND_FACTOR_LIST } from './registry.js';
+import type { TwoFactorMethod } from './second-factor.js';
 
-export type TwoFactorMethod = 'totp' | 'emailOtp' | 'recoveryCode';
+export type { TwoFactorMethod };
 
-/** The 2FA methods a login may use: active factors, plus recovery codes while unused ones remain. */
+/** The 2FA methods a login may use: active factors, plus stand-ins (recovery codes) while one is active. One round trip. */
 export async function findActiveMethods(db: Db | Tx, userId: string): Promise<TwoFactorMethod[]> {
   const row = await db
-    .select(
-      db.raw('exists (select 1 from totp_factors where user_id = ? and completed_at is not null) as totp', [userId]),
-      db.raw('exists (select 1 from email_otp_factors where user_id = ? and completed_at is not null) as email_otp', [userId]),
-      db.raw('exists (select 1 from recovery_codes where user_id = ? and used_at is null) as recovery_code', [userId]),
-    )
+    .select(SECOND_FACTOR_LIST.map(([name, method]) => db.raw(`${method.activeSql} as ??`, [userId, name])))
     .first();
-  const methods: TwoFactorMethod[] = [];
-  if (row.totp) methods.push('totp');
-  if (row.email_otp) methods.push('emailOtp');
+  const active = SECOND_FACTOR_LIST.filter(([name]) => row[name]);
   // Recovery codes only stand in for a factor: without an active factor 2FA is off.
-  if (methods.length && row.recovery_code) methods.push('recoveryCode');
-  return methods;
+  if (!active.some(([, method]) => !method.standsIn)) return [];
+  return active.map(([name]) => name);
 }
 
 export async function hasTwoFactorEnabled(db: Db | Tx, userId: string): Promise<boolean> {

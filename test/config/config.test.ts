@@ -106,6 +106,23 @@ describe('configuration', () => {
     }
   });
 
+  it('WEBAUTHN_RP_ID defaults to the host of PUBLIC_URL; a value with a scheme, port or path names the variable', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sg1-config-'));
+    try {
+      const defaults = await loadConfig({ DATA_DIR: dataDir, PUBLIC_URL: 'https://auth.smartgridone.com:8443/base' });
+      expect(defaults.webauthnRpId).toBe('auth.smartgridone.com');
+      expect(defaults.webauthnRpName).toBe('SmartgridOne');
+      expect((await loadConfig({ DATA_DIR: dataDir, PORT: '3001' })).webauthnRpId).toBe('localhost');
+      const set = await loadConfig({ DATA_DIR: dataDir, WEBAUTHN_RP_ID: 'SmartgridOne.com', WEBAUTHN_RP_NAME: 'GridWise' });
+      expect([set.webauthnRpId, set.webauthnRpName]).toEqual(['smartgridone.com', 'GridWise']);
+      for (const bad of ['https://smartgridone.com', 'smartgridone.com:443', 'smartgridone.com/x', '-bad.com', 'a..b']) {
+        await expect(loadConfig({ DATA_DIR: dataDir, WEBAUTHN_RP_ID: bad })).rejects.toThrow(/^WEBAUTHN_RP_ID must be a domain/);
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('in development, generates missing keys once and keeps them', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sg1-config-'));
     try {

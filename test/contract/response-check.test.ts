@@ -52,7 +52,7 @@ describe('response-check: Dredd made to check openapi.yaml schemas', () => {
   });
 
   it('treats nullable fields and the JSON body null as OpenAPI 3.0 means them', () => {
-    const status = { enabled: false, emailOtp: null, totp: { completedAt: null }, recoveryCodes: null };
+    const status = { enabled: false, emailOtp: null, totp: { completedAt: null }, webauthn: null, recoveryCodes: null };
     expect(verdict(transaction('GET', '/user/2fa', 200, { type: JSON_UTF8, body: JSON.stringify(status) }))).toEqual([]);
     expect(verdict(transaction('GET', '/user/2fa', 200, { type: JSON_UTF8, body: JSON.stringify({ ...status, totp: { completedAt: 'yesterday' } }) }))).not.toEqual([]);
     expect(verdict(transaction('DELETE', '/user/2fa/totp', 200, { type: JSON_UTF8, body: 'null' }, 'null'))).toEqual([]);

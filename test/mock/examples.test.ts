@@ -35,6 +35,6 @@ describe('examples in openapi.yaml', () => {
     expect(problemsOf(resolve('JsonNull'), {})).not.toEqual([]);
     expect(problemsOf(resolve('JsonNull'), null)).toEqual([]);
     expect(problemsOf(resolve('UserIdResponse'), { userId: 'not-a-uuid' })).not.toEqual([]);
-    expect(problemsOf(resolve('TwoFaStatus'), { enabled: true, emailOtp: null, totp: { completedAt: null }, recoveryCodes: null })).toEqual([]);
+    expect(problemsOf(resolve('TwoFaStatus'), { enabled: true, emailOtp: null, totp: { completedAt: null }, webauthn: null, recoveryCodes: null })).toEqual([]);
   });
 });

@@ -26,6 +26,7 @@ describe('npm run mock (Prism)', () => {
       enabled: true,
       emailOtp: { email: 'jane@example.com', completedAt: '2025-03-14T09:26:53Z' },
       totp: { completedAt: null },
+      webauthn: { completedAt: '2025-03-15T10:02:11Z', credentials: 2 },
       recoveryCodes: { completedAt: '2025-03-14T09:26:53Z', remaining: 9 },
     });
   });

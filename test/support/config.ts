@@ -28,6 +28,9 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     hashConcurrency: 2,
     hashQueue: 8,
     corsOrigins: [],
+    // PUBLIC_URL's host, as loadConfig derives it.
+    webauthnRpId: new URL(overrides.publicUrl ?? 'http://auth.test').hostname,
+    webauthnRpName: 'SmartgridOne',
     ...overrides,
   };
 }

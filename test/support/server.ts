@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import express, { type RequestHandler } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { createApp } from '../../src/app.js';
 import { buildDeps } from '../../src/bootstrap.js';
 import type { Config } from '../../src/config/index.js';
@@ -38,17 +38,21 @@ export interface TestServerOptions {
   inFront?: RequestHandler[];
   /** false keeps this server's responses out of the spec coverage (a fuzz's deliberate off-spec answers). */
   recordStatuses?: boolean;
+  /** Routes served before the API on the same origin (the browser test's page). */
+  pageRoutes?: Router;
 }
 
-/** The real app on port 0 with its own database and a hand-moved clock. */
+/** The real app on `config.port` (0: any free port) with its own database and a hand-moved clock. */
 export async function startTestServer(overrides: Partial<Config> = {}, options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = await testConfig(overrides);
   const clock = createTestClock();
   const deps = await buildDeps(config, database.db, { clock });
-  const app = options.inFront?.length ? express().use(...options.inFront, createApp(deps)) : createApp(deps);
+  const api = createApp(deps);
+  const inFront = [...(options.inFront ?? []), ...(options.pageRoutes ? [options.pageRoutes] : [])];
+  const app = inFront.length ? express().use(...inFront, api) : api;
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = app.listen(config.port, '127.0.0.1', () => resolve(s));
   });
   if (options.recordStatuses !== false) recordExercised(server);
   const directUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -27,7 +27,7 @@ describe('DELETE /user/2fa/totp', () => {
     expect(await server.deps.db('recovery_codes').where({ user_id: user.id })).toEqual([]);
     expect(await server.deps.db('guess_counters').where({ user_id: user.id, factor: 'totp' }).first('failures')).toEqual({ failures: 0 });
     const status = await sdk.getTwoFa({ client: server.client, headers: bearer(accessToken) });
-    expect(status.data).toEqual({ enabled: false, emailOtp: null, totp: null, recoveryCodes: null });
+    expect(status.data).toEqual({ enabled: false, emailOtp: null, totp: null, webauthn: null, recoveryCodes: null });
     await loginTokens(server, user); // a refresh token again
   });
 

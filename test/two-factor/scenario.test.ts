@@ -54,7 +54,7 @@ describe('TOTP and recovery codes, end to end', () => {
 
     // Delete TOTP (the last method): 2FA is off, the codes are gone.
     expect((await sdk.removeTotp({ client, headers: bearer(sudoToken) })).response.status).toBe(200);
-    expect((await sdk.getTwoFa({ client, headers: bearer(sudoToken) })).data).toEqual({ enabled: false, emailOtp: null, totp: null, recoveryCodes: null });
+    expect((await sdk.getTwoFa({ client, headers: bearer(sudoToken) })).data).toEqual({ enabled: false, emailOtp: null, totp: null, webauthn: null, recoveryCodes: null });
 
     // Login gives a refresh token again.
     const plain = await sdk.login({ client, body: credentials });

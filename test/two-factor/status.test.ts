@@ -17,14 +17,14 @@ describe('GET /user/2fa', () => {
     const { accessToken } = await loginTokens(server, user);
     const result = await status(accessToken);
     expect(result.response.status).toBe(200);
-    expect(result.data).toEqual({ enabled: false, emailOtp: null, totp: null, recoveryCodes: null });
+    expect(result.data).toEqual({ enabled: false, emailOtp: null, totp: null, webauthn: null, recoveryCodes: null });
   });
 
   it('shows a pending TOTP setup with completedAt null, 2FA still off', async () => {
     const user = await server.createUser();
     const { accessToken } = await loginTokens(server, user);
     await setupTotp(server, accessToken);
-    expect((await status(accessToken)).data).toEqual({ enabled: false, emailOtp: null, totp: { completedAt: null }, recoveryCodes: null });
+    expect((await status(accessToken)).data).toEqual({ enabled: false, emailOtp: null, totp: { completedAt: null }, webauthn: null, recoveryCodes: null });
   });
 
   it('shows an enabled TOTP and the recovery codes (when created, how many remain); partial tokens accepted', async () => {
@@ -36,6 +36,7 @@ describe('GET /user/2fa', () => {
       enabled: true,
       emailOtp: null,
       totp: { completedAt: enabledAt },
+      webauthn: null,
       recoveryCodes: { completedAt: enabledAt, remaining: 9 },
     });
   });
