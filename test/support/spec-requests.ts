@@ -14,6 +14,8 @@ export interface SpecOperation {
   bodySchema?: Record<string, any>;
   bodyExample?: unknown;
   queryParameters: { name: string; schema: Record<string, any> }[];
+  /** Each path parameter's example, to fill the path template. */
+  pathExamples: Record<string, string>;
   statuses: string[];
 }
 
@@ -39,6 +41,7 @@ export const specOperations: SpecOperation[] = Object.entries(spec.paths as Reco
       bodySchema: json ? deref(json.schema) : undefined,
       bodyExample: json?.example,
       queryParameters: (op.parameters ?? []).map(deref).filter((p: any) => p.in === 'query').map((p: any) => ({ name: p.name, schema: p.schema })),
+      pathExamples: Object.fromEntries((op.parameters ?? []).map(deref).filter((p: any) => p.in === 'path').map((p: any) => [p.name, String(p.example)])),
       statuses: Object.keys(op.responses),
     };
   }),
@@ -76,5 +79,6 @@ export function exampleRequest(op: SpecOperation, token: string | undefined): { 
     headers['content-type'] = 'application/json';
     body = JSON.stringify(op.bodyExample ?? {});
   }
-  return { url: op.path, init: { method: op.method, headers, body } };
+  const url = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(op.pathExamples[name] ?? name));
+  return { url, init: { method: op.method, headers, body } };
 }
