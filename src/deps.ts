@@ -4,6 +4,7 @@ import type { Db } from './db/knex.js';
 import type { TokenKeys } from './tokens/keys.js';
 import type { Metrics } from './ops/metrics.js';
 import type { MailDeps } from './mail/index.js';
+import type { Lifecycle } from './ops/lifecycle.js';
 
 /** Milliseconds since the epoch; injected so tests move time instead of sleeping. */
 export interface Clock {
@@ -24,4 +25,6 @@ export interface Deps {
   mail: MailDeps;
   /** openapi.yaml as text, served at GET /openapi.yaml. */
   specText: string;
+  /** Draining on SIGTERM: /readyz answers 503 (src/ops/lifecycle.ts). */
+  lifecycle: Lifecycle;
 }

@@ -3,6 +3,7 @@ import { ADDRESS_LIMIT_DEFAULTS, addressLimitVariable, LIMITED_OPERATIONS, type 
 import type { EncryptionKey } from '../crypto/aead.js';
 import { loadOrCreateDevKeys } from './dev-keys.js';
 import { DEFAULT_WORKER_INTERVAL_MS } from '../mail/constants.js';
+import { DEFAULT_SHUTDOWN_DRAIN_MS } from '../ops/lifecycle.js';
 import type { JWK } from 'jose';
 
 export type NodeEnv = 'production' | 'development' | 'test';
@@ -38,6 +39,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Bearer token GET /metrics requires; unset (development only): /metrics is open. */
   metricsToken: string | undefined;
+  /** After SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes. */
+  shutdownDrainMs: number;
 }
 
 export { ConfigError, type TrustProxy };
@@ -90,5 +93,6 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     addressLimits: loadAddressLimits(env),
     trustProxy: z.trustProxy('TRUST_PROXY', env.TRUST_PROXY),
     metricsToken: env.METRICS_TOKEN ? z.secretToken('METRICS_TOKEN', env.METRICS_TOKEN) : undefined,
+    shutdownDrainMs: z.int('SHUTDOWN_DRAIN_MS', env.SHUTDOWN_DRAIN_MS ?? String(DEFAULT_SHUTDOWN_DRAIN_MS), 0, 600_000),
   };
 }

@@ -25,6 +25,7 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     addressLimits: {},
     trustProxy: false,
     metricsToken: undefined,
+    shutdownDrainMs: 0,
     ...overrides,
   };
 }
