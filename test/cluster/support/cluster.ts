@@ -26,6 +26,8 @@ export interface Instance {
 export interface Cluster {
   /** HAProxy's address: the only way the tests talk to the API. */
   url: string;
+  /** HAProxy's frontend that never retries (a plain balancer). */
+  strictUrl: string;
   haproxy: Haproxy;
   instances: Instance[];
   smtp: SmtpCapture;
@@ -120,9 +122,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     waitFor(`${instances[i]!.name} ready`, async () => (await fetch(`http://127.0.0.1:${instances[i]!.port}/readyz`)).status === 200, 60_000, 200);
 
   for (let i = 0; i < 3; i++) spawnInstance(i);
-  const haproxy = await startHaproxy({ dir, port: await freePort(), mode: 'http', servers: instances.map((s) => ({ name: s.name, host: '127.0.0.1', port: s.port })) });
+  const haproxy = await startHaproxy({ dir, port: await freePort(), mode: 'http', strictPort: await freePort(), servers: instances.map((s) => ({ name: s.name, host: '127.0.0.1', port: s.port })) });
   const cluster: Cluster = {
     url: haproxy.url,
+    strictUrl: haproxy.strictUrl,
     haproxy,
     instances,
     smtp,

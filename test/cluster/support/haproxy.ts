@@ -15,15 +15,19 @@ export interface HaproxyOptions {
   servers: Backend[];
   /** `http` balances the service (check GET /readyz); `tcp` fronts PostgreSQL (check Patroni's /primary). */
   mode: 'http' | 'tcp';
+  /** http mode: a second frontend, to the same servers with no retries at all. */
+  strictPort?: number;
   /** tcp mode: the Patroni REST port of each server, same order as `servers`. */
   checkPorts?: number[];
 }
 
 export interface Haproxy {
   url: string;
+  /** http mode: the frontend without retries. */
+  strictUrl: string;
   port: number;
   process: Managed;
-  /** name → UP | DOWN | MAINT … as HAProxy's stats socket reports it. */
+  /** `backend/server` → UP | DOWN | MAINT … as HAProxy's stats socket reports it. */
   serverStates(): Promise<Record<string, string>>;
   waitForStates(expected: Record<string, string>, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -51,21 +55,31 @@ export function haproxyConfig(options: HaproxyOptions): string {
     '  option redispatch 1',
   ];
   if (options.mode === 'http') {
-    return [
-      ...common,
-      '  retry-on conn-failure',
-      'frontend api',
-      `  bind 127.0.0.1:${options.port}`,
-      '  option forwardfor',
-      '  default_backend instances',
-      'backend instances',
+    const backend = (name: string, extra: string[]) => [
+      `backend ${name}`,
       '  balance roundrobin',
       '  option httpchk GET /readyz',
       '  http-check expect status 200',
       // Which instance answered: lets the test show that requests really were spread.
       '  http-response set-header X-Served-By %s',
       '  default-server inter 500ms fall 2 rise 2',
+      ...extra,
       ...options.servers.map((s) => `  server ${s.name} ${s.host}:${s.port} check`),
+    ];
+    return [
+      ...common,
+      'frontend api',
+      `  bind 127.0.0.1:${options.port}`,
+      '  option forwardfor',
+      '  default_backend instances',
+      // The same servers without any retry: what a plain balancer does. A rolling restart without
+      // a failed request through this one is the drain's doing, not HAProxy's retries.
+      'frontend api_strict',
+      `  bind 127.0.0.1:${options.strictPort}`,
+      '  option forwardfor',
+      '  default_backend instances_strict',
+      ...backend('instances', ['  retry-on conn-failure']),
+      ...backend('instances_strict', ['  retries 0', '  no option redispatch']),
       '',
     ].join('\n');
   }
@@ -106,25 +120,30 @@ export async function startHaproxy(options: HaproxyOptions): Promise<Haproxy> {
     const csv = await askSocket(socket, 'show stat');
     const states: Record<string, string> = {};
     for (const line of csv.split('\n').slice(1)) {
-      const [, sv, , , , , , , , , , , , , , , , status] = line.split(',');
-      if (sv && sv !== 'FRONTEND' && sv !== 'BACKEND') states[sv] = status!;
+      const [px, sv, , , , , , , , , , , , , , , , status] = line.split(',');
+      if (sv && sv !== 'FRONTEND' && sv !== 'BACKEND') states[`${px}/${sv}`] = status!;
     }
     return states;
   };
   const haproxy: Haproxy = {
     url: `http://127.0.0.1:${options.port}`,
+    strictUrl: `http://127.0.0.1:${options.strictPort ?? options.port}`,
     port: options.port,
     process,
     serverStates,
     async waitForStates(expected, timeoutMs = 20_000) {
       await waitFor(`HAProxy servers ${JSON.stringify(expected)}`, async () => {
         const states = await serverStates();
-        return Object.entries(expected).every(([name, state]) => states[name]?.startsWith(state));
+        // A server name stands for that server in every backend.
+        return Object.entries(expected).every(([name, state]) => {
+          const matching = Object.entries(states).filter(([key]) => key.endsWith(`/${name}`));
+          return matching.length > 0 && matching.every(([, status]) => status.startsWith(state));
+        });
       }, timeoutMs);
     },
     stop: () => process.stop(3000),
   };
-  await waitFor('HAProxy stats socket', async () => Object.keys(await serverStates()).length === options.servers.length, 10_000).catch((err) => {
+  await waitFor('HAProxy stats socket', async () => Object.keys(await serverStates()).length >= options.servers.length, 10_000).catch((err) => {
     throw new Error(`${(err as Error).message}\n${process.output()}`);
   });
   return haproxy;

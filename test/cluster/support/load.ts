@@ -15,16 +15,21 @@ export interface LoadResult {
  * `stop()` or `maxRequestsPerSession` or `maxMs`. A rotation acknowledged with 200 is a write the
  * test checks afterwards (no lost writes).
  */
-export function steadyLoad(cluster: Cluster, sessions: { userId: string; refreshToken: string; from: string }[], limits = { maxRequestsPerSession: 3000, maxMs: 120_000 }) {
+export function steadyLoad(
+  cluster: Cluster,
+  sessions: { userId: string; refreshToken: string; from: string }[],
+  options: { base?: string; maxRequestsPerSession?: number; maxMs?: number } = {},
+) {
+  const { base = cluster.url, maxRequestsPerSession = 3000, maxMs = 120_000 } = options;
   let stopped = false;
   const result: LoadResult = { ok: 0, failures: [], sessions: [] };
-  const deadline = Date.now() + limits.maxMs;
+  const deadline = Date.now() + maxMs;
   const runs = sessions.map(async (session) => {
     const state = { userId: session.userId, rotations: 0, refreshToken: session.refreshToken };
     result.sessions.push(state);
     const step = async (method: string, path: string, token: string) => {
       try {
-        const answer = await call(cluster.url, method, path, { from: session.from, token });
+        const answer = await call(base, method, path, { from: session.from, token });
         if (answer.status >= 200 && answer.status < 300) {
           result.ok++;
           return answer;
@@ -35,7 +40,7 @@ export function steadyLoad(cluster: Cluster, sessions: { userId: string; refresh
       }
       return undefined;
     };
-    for (let n = 0; n < limits.maxRequestsPerSession && !stopped && Date.now() < deadline; n += 3) {
+    for (let n = 0; n < maxRequestsPerSession && !stopped && Date.now() < deadline; n += 3) {
       const rotated = await step('GET', '/auth/refreshtoken', state.refreshToken);
       if (!rotated) continue; // not acknowledged: the old token is still the one to use (or it was rotated and lost: the check after shows)
       state.rotations++;
