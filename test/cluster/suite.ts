@@ -143,6 +143,13 @@ export function clusterSuite(title: string, options: { viaPgbouncer: boolean }) 
       expect((await call(cluster.url, 'POST', '/auth/login', { from: '127.0.0.51', body: { username: 'nobody@example.com', password: 'Whatever-Pass-1' } })).status).toBe(401);
     });
 
+    it.runIf(options.viaPgbouncer)('the instances reach PostgreSQL only through PgBouncer (transaction pooling)', async () => {
+      const before = await cluster.pgbouncer!.transactions();
+      const answers = await parallel(9, () => call(cluster.url, 'GET', '/readyz', { from: '127.0.0.15' }));
+      expect(tally(answers)).toEqual({ 200: 9 });
+      expect(await cluster.pgbouncer!.transactions()).toBeGreaterThan(before);
+    });
+
     it('rolling restart of all three instances under steady load: zero failed requests, zero lost writes', () => failWithLogs(async () => {
       const sessions = await parallel(4, async (i) => {
         const from = `127.0.0.${70 + i}`;

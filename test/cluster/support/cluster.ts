@@ -33,6 +33,8 @@ export interface Cluster {
   smtp: SmtpCapture;
   /** A direct connection to the service's database (never through PgBouncer), for setup and invariants. */
   db: Db;
+  /** PgBouncer, when the cluster runs through it. */
+  pgbouncer: Pgbouncer | undefined;
   /** Starts instance i (again) and waits until HAProxy has it UP. */
   startInstance(i: number): Promise<void>;
   /** SIGTERM, then waits for the drain and the exit; returns the exit code. */
@@ -127,6 +129,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     url: haproxy.url,
     strictUrl: haproxy.strictUrl,
     haproxy,
+    pgbouncer,
     instances,
     smtp,
     db,
