@@ -14,14 +14,20 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ET
  */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 
-/** Messages of pg and knex for a connection that ended or could not be had in time. */
+/**
+ * Messages of pg and knex for a connection that ended or could not be had in time. knex puts the
+ * failed statement in front of pg's message ("insert into … - Connection terminated
+ * unexpectedly": a server killed mid-query, as in a failover), so each may follow " - ".
+ */
+const AFTER_STATEMENT = String.raw`(?:^|\s-\s)`;
 const UNAVAILABLE_MESSAGES = [
-  /^Connection terminated/, // pg: server closed the socket, or connectionTimeoutMillis expired
-  /^Knex: Timeout acquiring a connection/, // knex: acquireConnectionTimeout
-  /^timeout expired$/, // pg: connect timeout
+  'Connection terminated', // pg: server closed the socket, or connectionTimeoutMillis expired
+  'Knex: Timeout acquiring a connection', // knex: acquireConnectionTimeout
+  'timeout expired$', // pg: connect timeout
+].map((start) => new RegExp(AFTER_STATEMENT + start)).concat([
   /Client has encountered a connection error and is not queryable/,
   /Connection ended unexpectedly/,
-];
+]);
 
 interface MaybeDbError {
   name?: unknown;
