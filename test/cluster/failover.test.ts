@@ -126,7 +126,7 @@ describe('PostgreSQL failover (Patroni, synchronous replication) under load', ()
     );
 
     const unexpected = samples.filter((s) => s.status !== 200 && s.status !== 503);
-    if (unexpected.length) console.log(`[failover] unexpected answers: ${JSON.stringify(unexpected.slice(0, 3))}\n${service!.output().split('\n').filter((l) => /error|fatal/i.test(l)).slice(0, 5).join('\n')}`);
+    if (unexpected.length) console.log(`[failover] unexpected answers: ${JSON.stringify(unexpected.slice(0, 3))}\n${service!.output().split('\n').filter((l) => /"level":(50|60)/.test(l)).slice(0, 3).join('\n')}`);
     // Only 200 or 503 SERVICE_UNAVAILABLE with Retry-After: no 500, no dropped connection.
     expect(statuses.sort()).toEqual(failed.length ? [200, 503] : [200]);
     for (const s of failed) expect(JSON.parse(s.text)).toMatchObject({ statusCode: 503, message: 'SERVICE_UNAVAILABLE', retryAfter: 5 });

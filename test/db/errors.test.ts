@@ -56,7 +56,7 @@ describe('isDatabaseUnavailable: outages are 503, every other database error sta
   });
 
   it('the SQLSTATEs and errors of a server going away, by their codes', () => {
-    for (const code of ['08000', '08003', '08006', '08001', '57P01', '57P02', '57P03', '53300', 'ECONNRESET', 'ETIMEDOUT']) {
+    for (const code of ['08000', '08003', '08006', '08001', '57P01', '57P02', '57P03', '53300', '25006', 'ECONNRESET', 'ETIMEDOUT']) {
       expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code })), code).toBe(true);
     }
     expect(isDatabaseUnavailable(Object.assign(new Error('database "x" is not currently accepting connections'), { code: '55000', severity: 'FATAL' }))).toBe(true);
