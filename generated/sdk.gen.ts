@@ -525,7 +525,7 @@ export const getHealth = <ThrowOnError extends boolean = false>(options?: Option
 /**
  * Readiness
  *
- * Ready when the database is reachable and all migrations are applied.
+ * Ready when the database is reachable, all migrations are applied and the instance is not draining (after SIGTERM it answers 503 for SHUTDOWN_DRAIN_MS while still serving, so a load balancer stops sending to it before it closes).
  */
 export const getReadiness = <ThrowOnError extends boolean = false>(options?: Options<GetReadinessData, ThrowOnError>) => (options?.client ?? client).get<GetReadinessResponses, GetReadinessErrors, ThrowOnError>({ url: '/readyz', ...options });
 

@@ -5,6 +5,7 @@ import { systemClock, type Clock, type Deps } from './deps.js';
 import { loadSpecText } from './http/spec.js';
 import { createMailDeps } from './mail/index.js';
 import { createLogger } from './log.js';
+import { Lifecycle } from './ops/lifecycle.js';
 import { createMetrics } from './ops/metrics.js';
 import { loadTokenKeys } from './tokens/keys.js';
 import { createHashLimiter, type HashLimiter } from './crypto/hash-limiter.js';
@@ -21,5 +22,6 @@ export async function buildDeps(config: Config, db: Db, overrides: { clock?: Clo
     hashLimiter: overrides.hashLimiter ?? createHashLimiter(config.hashConcurrency, config.hashQueue),
     mail: createMailDeps(config),
     specText: loadSpecText(),
+    lifecycle: new Lifecycle(),
   };
 }

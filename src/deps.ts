@@ -5,6 +5,7 @@ import type { TokenKeys } from './tokens/keys.js';
 import type { Metrics } from './ops/metrics.js';
 import type { MailDeps } from './mail/index.js';
 import type { HashLimiter } from './crypto/hash-limiter.js';
+import type { Lifecycle } from './ops/lifecycle.js';
 
 /** Milliseconds since the epoch; injected so tests move time instead of sleeping. */
 export interface Clock {
@@ -27,4 +28,6 @@ export interface Deps {
   hashLimiter: HashLimiter;
   /** openapi.yaml as text, served at GET /openapi.yaml. */
   specText: string;
+  /** Draining on SIGTERM: /readyz answers 503 (src/ops/lifecycle.ts). */
+  lifecycle: Lifecycle;
 }

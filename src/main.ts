@@ -27,10 +27,23 @@ async function main(): Promise<void> {
   const app = createApp(deps);
   const server = app.listen(config.port, () => log.info({ port: config.port, publicUrl: config.publicUrl }, 'listening'));
 
+  // While draining, every response closes its connection, so the balancer's kept-alive
+  // connections end with the drain instead of being cut when the listener closes.
+  server.prependListener('request', (_req, res) => {
+    if (deps.lifecycle.draining) res.setHeader('Connection', 'close');
+  });
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // SIGTERM comes from an orchestrator or a rolling restart: first let the balancer see /readyz
+    // fail and stop sending, while what still arrives is served. SIGINT (Ctrl-C) stops at once.
+    if (signal === 'SIGTERM' && config.shutdownDrainMs > 0) {
+      deps.lifecycle.beginDrain();
+      log.info({ signal, drainMs: config.shutdownDrainMs }, 'draining: /readyz answers 503, requests are still served');
+      await new Promise((done) => setTimeout(done, config.shutdownDrainMs));
+    }
     log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     server.close();
     server.closeIdleConnections();

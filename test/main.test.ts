@@ -15,7 +15,7 @@ describe('the service process (src/main.ts)', () => {
   it('starts, migrates, serves, and stops gracefully on SIGTERM while a request is in flight', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      env: { ...process.env, DATABASE_URL: database.url, PORT: String(port), NODE_ENV: 'development', DATA_DIR: '.data/test-main', LOG_LEVEL: 'info' },
+      env: { ...process.env, DATABASE_URL: database.url, PORT: String(port), NODE_ENV: 'development', DATA_DIR: '.data/test-main', LOG_LEVEL: 'info', SHUTDOWN_DRAIN_MS: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -48,6 +48,46 @@ describe('the service process (src/main.ts)', () => {
       expect(output).toMatch(/"msg":"stopped"/);
       // Nothing secret is logged: the password sent above never appears.
       expect(output).not.toContain('Whatever-1');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('on SIGTERM drains first: /readyz 503 while requests are still served (with Connection: close), then closes', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, DATABASE_URL: database.url, PORT: String(port), NODE_ENV: 'development', DATA_DIR: '.data/test-main', LOG_LEVEL: 'info', SHUTDOWN_DRAIN_MS: '3000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const exited = once(child, 'exit');
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await expect.poll(() => output, { timeout: 20_000, interval: 100 }).toMatch(/"msg":"listening"/);
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      child.kill('SIGTERM');
+      await expect.poll(() => output, { timeout: 5_000, interval: 20 }).toMatch(/"msg":"draining/);
+
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ statusCode: 503, message: 'NOT_READY' });
+      // Still serving, and each answer ends its connection so the balancer's pool empties.
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(200);
+      expect(health.headers.get('connection')).toBe('close');
+      const login = await fetch(`${base}/auth/login`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody@example.com', password: 'Whatever-1' }),
+      });
+      expect(login.status).toBe(401);
+      expect(output).not.toMatch(/shutting down/);
+
+      // After the drain the listener closes and the process ends cleanly.
+      const [code] = await exited;
+      expect(code).toBe(0);
+      expect(output).toMatch(/shutting down[\s\S]*"msg":"stopped"/);
+      await expect(fetch(`${base}/healthz`)).rejects.toThrow();
     } finally {
       child.kill('SIGKILL');
     }

@@ -3,6 +3,7 @@ import { ADDRESS_LIMIT_DEFAULTS, addressLimitVariable, LIMITED_OPERATIONS, type 
 import type { EncryptionKey } from '../crypto/aead.js';
 import { loadOrCreateDevKeys } from './dev-keys.js';
 import { DEFAULT_WORKER_INTERVAL_MS } from '../mail/constants.js';
+import { DEFAULT_SHUTDOWN_DRAIN_MS } from '../ops/lifecycle.js';
 import type { JWK } from 'jose';
 import { availableParallelism } from 'node:os';
 
@@ -49,6 +50,8 @@ export interface Config {
   webauthnRpId: string;
   /** The relying party name authenticators show next to a passkey. */
   webauthnRpName: string;
+  /** After SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes. */
+  shutdownDrainMs: number;
 }
 
 export { ConfigError, type TrustProxy };
@@ -107,6 +110,7 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     corsOrigins: z.origins('CORS_ORIGINS', env.CORS_ORIGINS),
     webauthnRpId: env.WEBAUTHN_RP_ID ? z.rpId('WEBAUTHN_RP_ID', env.WEBAUTHN_RP_ID) : new URL(publicUrl).hostname,
     webauthnRpName: env.WEBAUTHN_RP_NAME?.trim() || 'SmartgridOne',
+    shutdownDrainMs: z.int('SHUTDOWN_DRAIN_MS', env.SHUTDOWN_DRAIN_MS ?? String(DEFAULT_SHUTDOWN_DRAIN_MS), 0, 600_000),
   };
 }
 

@@ -10,18 +10,26 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ET
 /**
  * SQLSTATEs of a server that is going away or refusing sessions: 57P01 admin_shutdown,
  * 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up, shutting down, recovery),
- * 53300 too_many_connections. Class 08 (connection exceptions) is matched by prefix.
+ * 53300 too_many_connections, 25006 read_only_sql_transaction (a standby that is being promoted
+ * in a failover: Patroni's /primary, and so the balancer, may name it a moment before it leaves
+ * recovery; the failover test saw it). Class 08 (connection exceptions) is matched by prefix.
  */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '25006']);
 
-/** Messages of pg and knex for a connection that ended or could not be had in time. */
+/**
+ * Messages of pg and knex for a connection that ended or could not be had in time. knex puts the
+ * failed statement in front of pg's message ("insert into … - Connection terminated
+ * unexpectedly": a server killed mid-query, as in a failover), so each may follow " - ".
+ */
+const AFTER_STATEMENT = String.raw`(?:^|\s-\s)`;
 const UNAVAILABLE_MESSAGES = [
-  /^Connection terminated/, // pg: server closed the socket, or connectionTimeoutMillis expired
-  /^Knex: Timeout acquiring a connection/, // knex: acquireConnectionTimeout
-  /^timeout expired$/, // pg: connect timeout
+  'Connection terminated', // pg: server closed the socket, or connectionTimeoutMillis expired
+  'Knex: Timeout acquiring a connection', // knex: acquireConnectionTimeout
+  'timeout expired$', // pg: connect timeout
+].map((start) => new RegExp(AFTER_STATEMENT + start)).concat([
   /Client has encountered a connection error and is not queryable/,
   /Connection ended unexpectedly/,
-];
+]);
 
 interface MaybeDbError {
   name?: unknown;

@@ -11,6 +11,8 @@ import { assertMetricsAccess } from './metrics-access.js';
 const getHealth: PublicHandler<GetHealthData, GetHealthResponses> = async () => ok({ status: 'ok' as const });
 
 const getReadiness: PublicHandler<GetReadinessData, GetReadinessResponses> = async ({ deps }) => {
+  // Draining (SIGTERM): the balancer must stop sending here before the listener closes.
+  if (deps.lifecycle.draining) throw new ApiError(503, 'NOT_READY');
   const ready = await isMigrated(deps.db).catch((err: unknown) => {
     deps.log.warn({ err }, 'readiness check: database unreachable');
     return false;

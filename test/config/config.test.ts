@@ -47,6 +47,18 @@ describe('configuration', () => {
     }
   });
 
+  it('SHUTDOWN_DRAIN_MS: default 5000, 0 allowed (no drain), a bad value names the variable', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sg1-config-'));
+    try {
+      expect((await loadConfig({ DATA_DIR: dataDir })).shutdownDrainMs).toBe(5000);
+      expect((await loadConfig({ DATA_DIR: dataDir, SHUTDOWN_DRAIN_MS: '0' })).shutdownDrainMs).toBe(0);
+      await expect(loadConfig({ DATA_DIR: dataDir, SHUTDOWN_DRAIN_MS: '-1' })).rejects.toThrow(/SHUTDOWN_DRAIN_MS/);
+      await expect(loadConfig({ DATA_DIR: dataDir, SHUTDOWN_DRAIN_MS: '5s' })).rejects.toThrow(/SHUTDOWN_DRAIN_MS/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('rejects malformed values with a message naming the variable', async () => {
     await expect(loadConfig({ PORT: 'abc' })).rejects.toThrow(ConfigError);
     await expect(loadConfig({ PORT: 'abc' })).rejects.toThrow(/PORT/);

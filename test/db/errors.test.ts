@@ -56,7 +56,7 @@ describe('isDatabaseUnavailable: outages are 503, every other database error sta
   });
 
   it('the SQLSTATEs and errors of a server going away, by their codes', () => {
-    for (const code of ['08000', '08003', '08006', '08001', '57P01', '57P02', '57P03', '53300', 'ECONNRESET', 'ETIMEDOUT']) {
+    for (const code of ['08000', '08003', '08006', '08001', '57P01', '57P02', '57P03', '53300', '25006', 'ECONNRESET', 'ETIMEDOUT']) {
       expect(isDatabaseUnavailable(Object.assign(new Error('x'), { code })), code).toBe(true);
     }
     expect(isDatabaseUnavailable(Object.assign(new Error('database "x" is not currently accepting connections'), { code: '55000', severity: 'FATAL' }))).toBe(true);
@@ -64,6 +64,10 @@ describe('isDatabaseUnavailable: outages are 503, every other database error sta
     expect(isDatabaseUnavailable(Object.assign(new Error('currval of sequence is not yet defined'), { code: '55000', severity: 'ERROR' }))).toBe(false);
     expect(isDatabaseUnavailable(Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' }))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    // knex's form, the statement first: what a primary killed mid-insert gives (the failover test saw it as a 500).
+    expect(isDatabaseUnavailable(new Error('insert into "refresh_tokens" ("user_id") values ($1) - Connection terminated unexpectedly'))).toBe(true);
+    // The same words inside a value or a statement are no outage.
+    expect(isDatabaseUnavailable(new Error('invalid input syntax: "Connection terminated"'))).toBe(false);
     expect(isDatabaseUnavailable(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })]))).toBe(true);
     expect(isDatabaseUnavailable(new Error('wrapped', { cause: Object.assign(new Error('x'), { code: '57P01' }) }))).toBe(true);
     for (const err of [new Error('boom'), Object.assign(new Error('x'), { code: '23505' }), Object.assign(new Error('x'), { code: '40001' }), undefined, null, 'text']) {

@@ -31,6 +31,7 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     // PUBLIC_URL's host, as loadConfig derives it.
     webauthnRpId: new URL(overrides.publicUrl ?? 'http://auth.test').hostname,
     webauthnRpName: 'SmartgridOne',
+    shutdownDrainMs: 0,
     ...overrides,
   };
 }
