@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { loginPartial, loginTokens, setupTotp, userWithTotp } from '../support/two-factor.js';
+import { statementsDuring } from '../support/round-trips.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -58,5 +59,17 @@ describe('GET /user/2fa', () => {
     const user = await server.createUser();
     const { refreshToken } = await loginTokens(server, user);
     expect((await status(refreshToken)).error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+  });
+});
+
+describe('GET /user/2fa round trips', () => {
+  it('answers in one statement after the token check (two in all), whatever is set up', async () => {
+    const { accessToken } = await userWithTotp(server);
+    const statements = await statementsDuring(server.deps.db, async () => {
+      const result = await status(accessToken);
+      expect(result.data!.enabled).toBe(true);
+    });
+    // The token check's user row, then the overview.
+    expect(statements).toHaveLength(2);
   });
 });
