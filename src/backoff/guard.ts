@@ -5,9 +5,15 @@ import { secondsUntil, type ApiError } from '../http/errors.js';
 import { nextGuessAt, type GuessFactor } from './constants.js';
 import { findCounter, lockCounter, recordFailure, resetCounter, resetGuessCounter, type CounterKey } from './queries.js';
 
-export type GuessOptions = CounterKey & {
+export type GuessOptions<L = undefined> = CounterKey & {
   /** The 429 to throw for an early guess, given the wait in whole seconds. */
   tooMany: (retryAfter: number) => ApiError;
+  /**
+   * Reads what the guess is checked against (a factor, the codes), under the counter lock but
+   * before the backoff check: it may throw its own answer (a 409 for a factor not set up), which
+   * then comes before any 429, and its result goes to `evaluate` (read once, in the transaction).
+   */
+  load?: (trx: Tx) => Promise<L>;
 };
 
 /**
@@ -16,13 +22,19 @@ export type GuessOptions = CounterKey & {
  * on success (the counter resets, its writes commit with it) or undefined on failure (the
  * failure is committed, and undefined is returned so the caller can throw its own error).
  */
-export async function guardGuess<T>(db: Db, clock: Clock, options: GuessOptions, evaluate: (trx: Tx) => Promise<T | undefined>): Promise<T | undefined> {
+export async function guardGuess<T, L = undefined>(
+  db: Db,
+  clock: Clock,
+  options: GuessOptions<L>,
+  evaluate: (trx: Tx, loaded: L) => Promise<T | undefined>,
+): Promise<T | undefined> {
   return withTx(db, async (trx) => {
     const counter = await lockCounter(trx, options);
+    const loaded = (options.load ? await options.load(trx) : undefined) as L;
     const now = clock.now();
     const wait = secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), now);
     if (wait > 0) throw options.tooMany(wait);
-    const result = await evaluate(trx);
+    const result = await evaluate(trx, loaded);
     if (result === undefined) await recordFailure(trx, options, new Date(now));
     else if (counter.failures > 0) await resetCounter(trx, options);
     return result;

@@ -21,11 +21,19 @@ function counterRow(key: CounterKey) {
 const toCounter = (row: { failures: number; last_failure_at: Date | null } | undefined): GuessCounter =>
   row ? { failures: row.failures, lastFailureAt: row.last_failure_at } : { failures: 0, lastFailureAt: null };
 
-/** Locks (creating if needed) the counter until the transaction ends. */
+/**
+ * Locks (creating if needed) the counter until the transaction ends, in one statement: an
+ * upsert whose no-op update takes the row lock and returns the latest committed values (after
+ * waiting for a concurrent guess, it sees that guess's count).
+ */
 export async function lockCounter(trx: Tx, key: CounterKey): Promise<GuessCounter> {
   const { table, where, conflict } = counterRow(key);
-  await trx(table).insert(where).onConflict(conflict).ignore();
-  return toCounter(await trx(table).where(where).forUpdate().first('failures', 'last_failure_at'));
+  const [row] = await trx(table)
+    .insert(where)
+    .onConflict(conflict)
+    .merge({ failures: trx.ref(`${table}.failures`) })
+    .returning(['failures', 'last_failure_at']);
+  return toCounter(row);
 }
 
 export async function findCounter(db: Db | Tx, key: CounterKey): Promise<GuessCounter> {

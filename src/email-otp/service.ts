@@ -93,7 +93,13 @@ export async function initiateEmailOtpAuthentication(deps: Deps, userId: string,
   });
 }
 
-/** POST /user/2fa/email-otp/authenticate: a challenge code earns a new session, in the transaction that uses the code up. */
+/**
+ * POST /user/2fa/email-otp/authenticate: a challenge code earns a new session, in the transaction
+ * that uses the code up. Round trips, 8 in all, each row read once: the token check's user row;
+ * BEGIN; the factor; the code's counter lock (one upsert) and the code row lock, in the order
+ * every code check takes them; the code deleted (single use); the session (see
+ * issueSessionTokens); COMMIT.
+ */
 export async function verifyEmailOtpAuthentication(deps: Deps, caller: Caller, otp: string) {
   const { userId } = caller;
   const tokens = await withTx(deps.db, async (trx) => {

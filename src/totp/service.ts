@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js';
+import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
@@ -55,11 +56,13 @@ export async function setupTotp(deps: TotpDeps, userId: string): Promise<string>
  * another method was already on).
  */
 export async function enableTotp(deps: TotpDeps, userId: string, code: string): Promise<string[]> {
-  if (!(await findTotpFactor(deps.db, userId))?.pendingSecretEnc) throw totpErrors('TOTP_UNINITIALIZED');
-  const recoveryCodes = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks }, async (trx) => {
+  const loadPending = async (trx: Tx) => {
     const factor = await lockTotpFactor(trx, userId);
     if (!factor?.pendingSecretEnc) throw totpErrors('TOTP_UNINITIALIZED');
-    const secret = openSecret(deps, userId, factor.pendingSecretEnc, 'pending');
+    return factor.pendingSecretEnc;
+  };
+  const recoveryCodes = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks, load: loadPending }, async (trx, sealed) => {
+    const secret = openSecret(deps, userId, sealed, 'pending');
     const step = await matchStep(deps, userId, secret, code, 'pending');
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
     const codes = await recoveryCodesForNewMethod(trx, deps, userId);
@@ -70,14 +73,24 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
   return recoveryCodes;
 }
 
-/** Login second factor or step-up: a right, unused code earns access, refresh and sudo tokens. */
+/**
+ * Login second factor or step-up: a right, unused code earns access, refresh and sudo tokens.
+ *
+ * Round trips, 7 in all, each row read once: the token check's user row (before, in the token
+ * policy), then BEGIN; the counter lock (one upsert); the factor; the step claim (the guarded
+ * UPDATE that makes a code single use); the session (refresh token inserted by an INSERT …
+ * SELECT that re-checks the user row FOR SHARE: that check cannot move earlier, since the user
+ * row is locked after the counter by every method change); COMMIT.
+ */
 export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: string) {
   const { userId } = caller;
-  if (!(await findTotpFactor(deps.db, userId))?.completedAt) throw totpErrors('TOTP_UNINITIALIZED');
-  const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks }, async (trx) => {
+  const loadActive = async (trx: Tx) => {
     const factor = await findTotpFactor(trx, userId);
     if (!factor?.completedAt || !factor.secretEnc) throw totpErrors('TOTP_UNINITIALIZED');
-    const secret = openSecret(deps, userId, factor.secretEnc, 'active');
+    return factor.secretEnc;
+  };
+  const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks, load: loadActive }, async (trx, sealed) => {
+    const secret = openSecret(deps, userId, sealed, 'active');
     const step = await matchStep(deps, userId, secret, code, 'active');
     // 0 rows from the guarded UPDATE = this step (or a later one) was already accepted: a replay.
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;

@@ -3,6 +3,7 @@ import * as sdk from '../../generated/sdk.gen.js';
 import { bearer } from '../support/server.js';
 import { mintToken, startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
 import { codeFrom } from '../support/smtp.js';
+import { statementsDuring } from '../support/round-trips.js';
 import { loginPartial, sudoViaTotp, userWithTotp } from '../support/two-factor.js';
 import {
   challengeCode, freshUser, newAddress, recoveryCodeCount, setupCode, userWithEmailOtp, userWithTotpRows, wrongCode,
@@ -277,6 +278,20 @@ describe('POST /user/2fa/email-otp/challenge and /authenticate', () => {
     expect((await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partial), body: { otp: code } })).response.status).toBe(200);
     const reused = await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partial), body: { otp: code } });
     expect(reused.error).toEqual(unauthorized('OTP_INVALID_EXPIRED'));
+  });
+});
+
+describe('POST /user/2fa/email-otp/authenticate round trips', () => {
+  it('takes 8 statements, each row read once: token check, BEGIN, factor, counter lock, code lock, code deleted, session, COMMIT', async () => {
+    const { user, address } = await userWithEmailOtp(server);
+    const { partialToken } = await loginPartial(server, user);
+    const code = await challengeCode(server, partialToken, address);
+    const statements = await statementsDuring(server.deps.db, async () => {
+      const verified = await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partialToken), body: { otp: code } });
+      expect(verified.response.status).toBe(200);
+    });
+    expect(statements).toHaveLength(8);
+    expect(statements.filter((sql) => /from "?users"?/.test(sql))).toHaveLength(2); // the token check, and the session's FOR SHARE re-check
   });
 });
 

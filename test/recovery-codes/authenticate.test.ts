@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { loginPartial, loginTokens, userWithTotp } from '../support/two-factor.js';
+import { statementsDuring } from '../support/round-trips.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -93,5 +94,17 @@ describe('POST /user/2fa/recovery-code/authenticate', () => {
     expect(short.error).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body.recoveryCode must NOT have fewer than 16 characters' });
     expect((await use(undefined, recoveryCodes[0]!)).error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'NO_TOKEN_PROVIDED' });
     expect((await use(refreshToken, recoveryCodes[0]!)).error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+  });
+});
+
+describe('POST /user/2fa/recovery-code/authenticate round trips', () => {
+  it('takes 7 statements, the codes read once: token check, BEGIN, counter lock, codes, consume, session, COMMIT', async () => {
+    const { user, recoveryCodes } = await userWithTotp(server);
+    const { partialToken } = await loginPartial(server, user);
+    const statements = await statementsDuring(server.deps.db, async () => {
+      expect((await use(partialToken, recoveryCodes[0]!)).response.status).toBe(200);
+    });
+    expect(statements).toHaveLength(7);
+    expect(statements.filter((sql) => /from "recovery_codes"/.test(sql))).toHaveLength(1);
   });
 });

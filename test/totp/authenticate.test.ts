@@ -3,6 +3,7 @@ import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { stepAt, totpCode, wrongCode } from '../support/totp.js';
 import { loginPartial, loginTokens, setupTotp, userWithTotp } from '../support/two-factor.js';
+import { statementsDuring } from '../support/round-trips.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -144,5 +145,17 @@ describe('POST /user/2fa/totp/authenticate', () => {
     expect(none.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'NO_TOKEN_PROVIDED' });
     const refresh = await verify(refreshToken, totpCode(url, server.clock.now()));
     expect(refresh.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+  });
+});
+
+describe('POST /user/2fa/totp/authenticate round trips', () => {
+  it('takes 7 statements, each row read once: token check, BEGIN, counter lock, factor, step claim, session, COMMIT', async () => {
+    const { user, url } = await userWithTotp(server);
+    const { partialToken } = await loginPartial(server, user);
+    const statements = await statementsDuring(server.deps.db, async () => {
+      expect((await verify(partialToken, totpCode(url, server.clock.now()))).response.status).toBe(200);
+    });
+    expect(statements).toHaveLength(7);
+    expect(statements.filter((sql) => /from "totp_factors"/.test(sql))).toHaveLength(1);
   });
 });
