@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../src/project-root.js';
+
+export interface ServerProcess {
+  name: string;
+  base: string;
+  child: ChildProcess;
+  /** Resident memory now (VmRSS) and the process's peak so far (VmHWM), MiB. */
+  rssMiB(): { now: number; peak: number };
+  stop(): Promise<void>;
+}
+
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+}
+
+/**
+ * Starts `node <script>` (plain node: the project server is its compiled build) and resolves
+ * once it answers `readyPath`. Its output is kept for an error report, not printed.
+ */
+export async function startServer(name: string, script: string, port: number, env: Record<string, string>, readyPath: string): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, script)], {
+    cwd: PROJECT_ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
+  child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
+  const base = `http://127.0.0.1:${port}`;
+  for (let tries = 0; ; tries++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${output}`);
+    const ok = await fetch(`${base}${readyPath}`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (tries > 300) throw new Error(`${name} did not get ready:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    name,
+    base,
+    child,
+    rssMiB: () => ({ now: statusMiB(child.pid!, 'VmRSS'), peak: statusMiB(child.pid!, 'VmHWM') }),
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
