@@ -69,7 +69,18 @@ try {
   let totpUsers: TotpUser[] = await seedTotpUsers(database.db, config, keys, options.totpUsers, passwordHash);
   let partialTokensMintedAt = Date.now();
 
-  const service = await startServer('service', 'dist/src/main.js', servicePort, { ...serviceEnv, DATABASE_URL: database.url }, '/readyz');
+  // BENCH_SERVICE_DIR / BENCH_SERVICE_COMMAND run another checkout the same way, for a before/after
+  // (e.g. BENCH_SERVICE_COMMAND='--import tsx src/main.ts' for a version without a build).
+  const [serviceScript, ...serviceArgs] = (process.env.BENCH_SERVICE_COMMAND ?? 'dist/src/main.js').split(' ').filter(Boolean).reverse();
+  const service = await startServer(
+    'service',
+    serviceScript!,
+    servicePort,
+    { ...serviceEnv, DATABASE_URL: database.url },
+    '/readyz',
+    serviceArgs.reverse(),
+    process.env.BENCH_SERVICE_DIR ?? PROJECT_ROOT,
+  );
   cleanups.push(() => service.stop());
   const reference = await startServer(
     'D (reference)',

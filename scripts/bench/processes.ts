@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 
 export interface ServerProcess {
@@ -21,9 +21,17 @@ function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
  * Starts `node <script>` (plain node: the project server is its compiled build) and resolves
  * once it answers `readyPath`. Its output is kept for an error report, not printed.
  */
-export async function startServer(name: string, script: string, port: number, env: Record<string, string>, readyPath: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, script)], {
-    cwd: PROJECT_ROOT,
+export async function startServer(
+  name: string,
+  script: string,
+  port: number,
+  env: Record<string, string>,
+  readyPath: string,
+  nodeArgs: string[] = [],
+  cwd = PROJECT_ROOT,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, resolve(cwd, script)], {
+    cwd,
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
