@@ -42,7 +42,20 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match[1]?.trim() || undefined;
 }
 
-export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, policy: TokenPolicy, authorization: string | undefined): Promise<AuthContext> {
+/**
+ * How a JWT's user row is checked: here (one SELECT), or by the operation's own first statement,
+ * which must then refuse the caller unless the user exists with the token's password change time
+ * (GET /user/2fa folds it into its one query). Refresh tokens and the 2FA-dependent policy always
+ * check here.
+ */
+export type UserRowCheck = 'here' | 'inOperation';
+
+export async function authenticate(
+  deps: Pick<Deps, 'db' | 'clock' | 'keys'>,
+  policy: TokenPolicy,
+  authorization: string | undefined,
+  userRowCheck: UserRowCheck = 'here',
+): Promise<AuthContext> {
   const token = bearerToken(authorization);
   if (!token) throw tokenErrors('NO_TOKEN_PROVIDED');
 
@@ -56,8 +69,10 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, po
   const claims = await verifyJwt(deps.keys, deps.clock, token);
   if (!claims || !ACCEPTED_JWT_KINDS[policy].includes(claims.kind)) throw tokenErrors('INVALID_TOKEN');
   // A deleted user or a password changed since issue voids the token.
-  const user = await findUserById(deps.db, claims.userId);
-  if (!user || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+  if (userRowCheck === 'here' || policy === 'sudoOrAccessWithout2fa') {
+    const user = await findUserById(deps.db, claims.userId);
+    if (!user || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+  }
 
   if (claims.kind === 'access') {
     if (policy === 'sudoToken') throw tokenErrors('SUDO_TOKEN_REQUIRED');

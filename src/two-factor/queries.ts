@@ -35,22 +35,28 @@ export interface TwoFaOverviewRow {
   recoveryCodesCreatedAt: Date | null;
 }
 
-/** The overview in one statement (one round trip, one pooled connection): both factor rows and the code counts. */
-export async function findTwoFaOverview(db: Db | Tx, userId: string): Promise<TwoFaOverviewRow> {
+/**
+ * The overview in one statement (one round trip, one pooled connection): the user row, both
+ * factor rows and the code counts. With `passwordChangedAt` (a token's), undefined unless the
+ * user exists with that password change time: the token check folded into the same statement.
+ */
+export async function findTwoFaOverview(db: Db | Tx, userId: string, passwordChangedAt?: number): Promise<TwoFaOverviewRow | undefined> {
   const { rows } = await db.raw(
     `select t.completed_at as totp_completed_at, t.pending_secret_enc is not null as totp_pending,
             e.email, e.completed_at as email_completed_at, e.pending_email,
             c.total, c.remaining, c.created_at as codes_created_at
-       from (select ?::uuid as user_id) u
-       left join totp_factors t on t.user_id = u.user_id
-       left join email_otp_factors e on e.user_id = u.user_id
+       from users u
+       left join totp_factors t on t.user_id = u.id
+       left join email_otp_factors e on e.user_id = u.id
        cross join lateral (
          select count(*)::int as total, (count(*) filter (where used_at is null))::int as remaining, max(created_at) as created_at
-           from recovery_codes where user_id = u.user_id
-       ) c`,
-    [userId],
+           from recovery_codes where user_id = u.id
+       ) c
+      where u.id = ?${passwordChangedAt === undefined ? '' : ' and u.password_changed_at = ?'}`,
+    passwordChangedAt === undefined ? [userId] : [userId, new Date(passwordChangedAt)],
   );
   const row = rows[0];
+  if (!row) return undefined;
   return {
     totpCompletedAt: row.totp_completed_at,
     totpPending: row.totp_pending === true,

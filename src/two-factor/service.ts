@@ -1,6 +1,8 @@
 import type { TwoFaStatus } from '../../generated/types.gen.js';
 import type { Db, Tx } from '../db/knex.js';
-import { findTwoFaOverview } from './queries.js';
+import type { Caller } from '../tokens/service.js';
+import { tokenErrors } from '../tokens/errors.js';
+import { findTwoFaOverview, type TwoFaOverviewRow } from './queries.js';
 
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
@@ -11,6 +13,18 @@ const iso = (date: Date | null): string | null => (date ? date.toISOString() : n
  */
 export async function getTwoFaStatus(db: Db | Tx, userId: string): Promise<TwoFaStatus> {
   const row = await findTwoFaOverview(db, userId);
+  if (!row) throw tokenErrors('INVALID_TOKEN');
+  return toStatus(row);
+}
+
+/** GET /user/2fa: the token's user-row check (user exists, password unchanged) is part of the one query. */
+export async function getTwoFaStatusForCaller(db: Db | Tx, caller: Caller): Promise<TwoFaStatus> {
+  const row = await findTwoFaOverview(db, caller.userId, caller.passwordChangedAt);
+  if (!row) throw tokenErrors('INVALID_TOKEN');
+  return toStatus(row);
+}
+
+function toStatus(row: TwoFaOverviewRow): TwoFaStatus {
   const totpActive = row.totpCompletedAt !== null;
   const emailActive = row.emailCompletedAt !== null && row.email !== null;
   const emailAddress = emailActive ? row.email : row.pendingEmail;

@@ -63,13 +63,25 @@ describe('GET /user/2fa', () => {
 });
 
 describe('GET /user/2fa round trips', () => {
-  it('answers in one statement after the token check (two in all), whatever is set up', async () => {
+  it('answers in one statement: the token check\'s user row is part of the overview query', async () => {
     const { accessToken } = await userWithTotp(server);
     const statements = await statementsDuring(server.deps.db, async () => {
       const result = await status(accessToken);
       expect(result.data!.enabled).toBe(true);
     });
-    // The token check's user row, then the overview.
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(1);
+  });
+
+  it('still refuses a token voided by a password change or of a deleted user: 401 INVALID_TOKEN', async () => {
+    const invalid = { statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' };
+    const { user, accessToken } = await userWithTotp(server);
+    expect((await status(accessToken)).response.status).toBe(200);
+    await server.deps.db('users').where({ id: user.id }).update({ password_changed_at: new Date(server.clock.now() + 1000) });
+    expect((await status(accessToken)).error).toEqual(invalid);
+
+    const other = await server.createUser();
+    const { accessToken: otherToken } = await loginTokens(server, other);
+    await server.deps.db('users').where({ id: other.id }).delete();
+    expect((await status(otherToken)).error).toEqual(invalid);
   });
 });
