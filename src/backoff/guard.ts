@@ -3,7 +3,7 @@ import type { Clock } from '../deps.js';
 import { withTx } from '../db/tx.js';
 import { secondsUntil, type ApiError } from '../http/errors.js';
 import { nextGuessAt, type GuessFactor } from './constants.js';
-import { findCounter, lockCounter, recordFailure, resetCounter, resetGuessCounter, type CounterKey } from './queries.js';
+import { findCounter, lockCounter, lockCounterForCaller, recordFailure, resetCounter, resetGuessCounter, type CounterKey } from './queries.js';
 
 export type GuessOptions<L = undefined> = CounterKey & {
   /** The 429 to throw for an early guess, given the wait in whole seconds. */
@@ -14,6 +14,12 @@ export type GuessOptions<L = undefined> = CounterKey & {
    * then comes before any 429, and its result goes to `evaluate` (read once, in the transaction).
    */
   load?: (trx: Tx) => Promise<L>;
+  /**
+   * The guesser's token, when the operation checks its user row here (see UserRowCheck): the
+   * counter lock also checks it, and `invalid` is thrown, before anything is counted, if the
+   * user is gone or changed the password.
+   */
+  caller?: { passwordChangedAt: number; invalid: () => ApiError };
 };
 
 /**
@@ -29,7 +35,7 @@ export async function guardGuess<T, L = undefined>(
   evaluate: (trx: Tx, loaded: L) => Promise<T | undefined>,
 ): Promise<T | undefined> {
   return withTx(db, async (trx) => {
-    const counter = await lockCounter(trx, options);
+    const counter = await lockFor(trx, options);
     const loaded = (options.load ? await options.load(trx) : undefined) as L;
     const now = clock.now();
     const wait = secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), now);
@@ -39,6 +45,14 @@ export async function guardGuess<T, L = undefined>(
     else if (counter.failures > 0) await resetCounter(trx, options);
     return result;
   });
+}
+
+async function lockFor<L>(trx: Tx, options: GuessOptions<L>) {
+  if (!options.caller) return lockCounter(trx, options);
+  if (!('userId' in options)) throw new Error('a caller check needs an account counter');
+  const counter = await lockCounterForCaller(trx, options, options.caller.passwordChangedAt);
+  if (!counter) throw options.caller.invalid();
+  return counter;
 }
 
 /** Seconds until this account may guess this factor again (0 = now). */

@@ -36,6 +36,23 @@ export async function lockCounter(trx: Tx, key: CounterKey): Promise<GuessCounte
   return toCounter(row);
 }
 
+/**
+ * lockCounter for a caller holding a token: the same statement also checks the token's user row
+ * (the user exists with that password change time), so the token check costs no round trip of
+ * its own. Undefined (nothing locked or created) when the token is void. A plain read: the
+ * session is issued under the user row's FOR SHARE lock later (issueSessionTokens).
+ */
+export async function lockCounterForCaller(trx: Tx, key: { userId: string; factor: GuessFactor }, passwordChangedAt: number): Promise<GuessCounter | undefined> {
+  const { rows } = await trx.raw(
+    `insert into guess_counters (user_id, factor)
+     select u.id, ? from users u where u.id = ? and u.password_changed_at = ?
+     on conflict (user_id, factor) do update set failures = guess_counters.failures
+     returning failures, last_failure_at`,
+    [key.factor, key.userId, new Date(passwordChangedAt)],
+  );
+  return rows[0] ? toCounter(rows[0]) : undefined;
+}
+
 export async function findCounter(db: Db | Tx, key: CounterKey): Promise<GuessCounter> {
   const { table, where } = counterRow(key);
   return toCounter(await db(table).where(where).first('failures', 'last_failure_at'));

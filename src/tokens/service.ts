@@ -70,6 +70,11 @@ export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Calle
   return { accessToken, refreshToken, sudoToken };
 }
 
+/** For a guess whose counter lock also checks the caller's token (guardGuess `caller`): a void token is 401 INVALID_TOKEN. */
+export function tokenCheckOf(caller: Caller) {
+  return { passwordChangedAt: caller.passwordChangedAt, invalid: () => tokenErrors('INVALID_TOKEN') };
+}
+
 /** The counter key of a login name with no account: an HMAC, so the table holds no addresses. */
 function unknownLoginKey(deps: Pick<Deps, 'config'>, username: string): string {
   return hmacSha256(deps.config.codeHashKey, 'unknown-login', normalizeEmail(username)).toString('base64url');

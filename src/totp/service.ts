@@ -3,7 +3,7 @@ import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
-import { issueSessionTokens, type Caller } from '../tokens/service.js';
+import { issueSessionTokens, tokenCheckOf, type Caller } from '../tokens/service.js';
 import { tokenErrors } from '../tokens/errors.js';
 import { afterMethodRemoved, lockForMethodRemoval, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { findUserById } from '../users/queries.js';
@@ -76,11 +76,11 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
 /**
  * Login second factor or step-up: a right, unused code earns access, refresh and sudo tokens.
  *
- * Round trips, 7 in all, each row read once: the token check's user row (before, in the token
- * policy), then BEGIN; the counter lock (one upsert); the factor; the step claim (the guarded
- * UPDATE that makes a code single use); the session (refresh token inserted by an INSERT …
- * SELECT that re-checks the user row FOR SHARE: that check cannot move earlier, since the user
- * row is locked after the counter by every method change); COMMIT.
+ * Round trips, 6 in all: BEGIN; the counter lock, which also does the token's user-row check
+ * (one upsert; verifyTotp is in USER_ROW_CHECKED_IN_OPERATION); the factor (read once); the step
+ * claim (the guarded UPDATE that makes a code single use); the session (refresh token inserted by
+ * an INSERT … SELECT that re-checks the user row FOR SHARE: that lock cannot move earlier, since
+ * every method change locks the user row after the counter); COMMIT.
  */
 export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: string) {
   const { userId } = caller;
@@ -89,7 +89,8 @@ export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: str
     if (!factor?.completedAt || !factor.secretEnc) throw totpErrors('TOTP_UNINITIALIZED');
     return factor.secretEnc;
   };
-  const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks, load: loadActive }, async (trx, sealed) => {
+  const guess = { userId, factor: 'totp' as const, tooMany: tooManyChecks, load: loadActive, caller: tokenCheckOf(caller) };
+  const tokens = await guardGuess(deps.db, deps.clock, guess, async (trx, sealed) => {
     const secret = openSecret(deps, userId, sealed, 'active');
     const step = await matchStep(deps, userId, secret, code, 'active');
     // 0 rows from the guarded UPDATE = this step (or a later one) was already accepted: a replay.
