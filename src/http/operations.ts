@@ -17,7 +17,7 @@ interface RouteMetadata {
  * Operations whose one statement also checks the token's user row (and answers INVALID_TOKEN),
  * so the token check makes no round trip of its own. Each has a test with a voided token.
  */
-const USER_ROW_CHECKED_IN_OPERATION: ReadonlySet<string> = new Set(['getTwoFa', 'verifyTotp', 'verifyRecoveryCodes']);
+const USER_ROW_CHECKED_IN_OPERATION: ReadonlySet<string> = new Set(['getTwoFa', 'verifyTotp', 'verifyRecoveryCodes', 'verifyEmailOtpAuthentication']);
 
 /** The operation's token policy is the name of its (single) security scheme; none for `security: []`. */
 export function tokenPolicyOf(schema: OperationSchema): TokenPolicy | undefined {

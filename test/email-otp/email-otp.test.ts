@@ -282,7 +282,7 @@ describe('POST /user/2fa/email-otp/challenge and /authenticate', () => {
 });
 
 describe('POST /user/2fa/email-otp/authenticate round trips', () => {
-  it('takes 8 statements, each row read once: token check, BEGIN, factor, counter lock, code lock, code deleted, session, COMMIT', async () => {
+  it('takes 7 statements, each row read once: BEGIN, factor with the token check, counter lock, code lock, code deleted, session, COMMIT', async () => {
     const { user, address } = await userWithEmailOtp(server);
     const { partialToken } = await loginPartial(server, user);
     const code = await challengeCode(server, partialToken, address);
@@ -290,8 +290,20 @@ describe('POST /user/2fa/email-otp/authenticate round trips', () => {
       const verified = await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partialToken), body: { otp: code } });
       expect(verified.response.status).toBe(200);
     });
-    expect(statements).toHaveLength(8);
+    expect(statements).toHaveLength(7);
     expect(statements.filter((sql) => /from "?users"?/.test(sql))).toHaveLength(2); // the token check, and the session's FOR SHARE re-check
+  });
+
+  it('refuses a token voided by a password change with 401 INVALID_TOKEN before a guess is counted, and leaves the code unused', async () => {
+    const { user, address } = await userWithEmailOtp(server);
+    const { partialToken } = await loginPartial(server, user);
+    const code = await challengeCode(server, partialToken, address);
+    await server.deps.db('users').where({ id: user.id }).update({ password_changed_at: new Date(server.clock.now() + 1000) });
+    for (const otp of [wrongCode(code), code]) {
+      const verified = await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partialToken), body: { otp } });
+      expect(verified.error).toEqual(unauthorized('INVALID_TOKEN'));
+    }
+    expect(await server.deps.db('one_time_codes').where({ user_id: user.id, purpose: 'email_otp_challenge' }).first('failed_attempts')).toEqual({ failed_attempts: 0 });
   });
 });
 
