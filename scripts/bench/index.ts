@@ -20,7 +20,7 @@ import { signJwt } from '../../src/tokens/jwt.js';
 import { generateSigningKey, loadTokenKeys } from '../../src/tokens/keys.js';
 import { createBenchDatabase } from './database.js';
 import { benchOptions } from './options.js';
-import { startServer, type ServerProcess } from './processes.js';
+import { settle, startServer, type ServerProcess } from './processes.js';
 import { median, medianRatio, printReport, type Goal, type MemoryReading, type Round } from './report.js';
 import { argon2Scenario, httpScenario, type Scenario } from './scenarios.js';
 import { BENCH_PASSWORD, seedTotpUsers, seedUsers, sharedPasswordHash, totpCodeSupply, type TotpUser } from './seed.js';
@@ -182,12 +182,16 @@ try {
 
   const idle = new Map(servers.map((s) => [s.name, s.rssMiB().now]));
   log(`warm-up: ${options.warmupSeconds} s per row`);
-  for (const scenario of scenarios) await scenario.measure(options.warmupSeconds);
+  for (const scenario of scenarios) {
+    await scenario.measure(options.warmupSeconds);
+    await settle(servers);
+  }
   const rounds: Round[] = [];
   for (let i = 0; i < options.rounds; i++) {
     const round: Round = new Map();
     for (const scenario of scenarios) {
       const result = await scenario.measure(options.seconds);
+      await settle(servers);
       round.set(scenario.key, result);
       log(`round ${i + 1}/${options.rounds} ${scenario.label}: ${result.perSecond.toFixed(0)}/s (service peak RSS so far ${service.rssMiB().peak.toFixed(0)} MiB)`);
     }

@@ -7,9 +7,33 @@ export interface ServerProcess {
   name: string;
   base: string;
   child: ChildProcess;
+  /** CPU time (user + system) the process has used, in seconds. */
+  cpuSeconds(): number;
   /** Resident memory now (VmRSS) and the process's peak so far (VmHWM), MiB. */
   rssMiB(): { now: number; peak: number };
   stop(): Promise<void>;
+}
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+
+function cpuSecondsOf(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
+/**
+ * Waits until every server is idle (under 5 % of a core over 250 ms, at most 15 s): requests a
+ * row left in flight (logins queued for argon2id) must not eat into the next row's time.
+ */
+export async function settle(servers: ServerProcess[]): Promise<void> {
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    const before = servers.map((s) => s.cpuSeconds());
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (servers.every((s, i) => s.cpuSeconds() - before[i]! < 0.25 * 0.05)) return;
+  }
 }
 
 function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -51,6 +75,7 @@ export async function startServer(
     base,
     child,
     rssMiB: () => ({ now: statusMiB(child.pid!, 'VmRSS'), peak: statusMiB(child.pid!, 'VmHWM') }),
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
