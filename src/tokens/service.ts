@@ -54,19 +54,21 @@ export function issueJwt(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kin
 export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Caller) {
   const refreshToken = randomToken();
   const now = deps.clock.now();
-  const issued = await insertRefreshTokenIfPasswordUnchanged(trx, {
-    userId: caller.userId,
-    tokenHash: hashRefreshToken(refreshToken),
-    passwordChangedAt: caller.passwordChangedAt,
-    now: new Date(now),
-    expiresAt: new Date(now + REFRESH_TOKEN_TTL_MS),
-  });
-  if (!issued) throw tokenErrors('INVALID_TOKEN');
   const claims = { userId: caller.userId, passwordChangedAt: caller.passwordChangedAt };
-  const [accessToken, sudoToken] = await Promise.all([
+  // The JWTs are signed while the INSERT travels, not after it: the transaction (and the locks
+  // it holds) ends one signing sooner. They are dropped if the check refuses the caller.
+  const [issued, accessToken, sudoToken] = await Promise.all([
+    insertRefreshTokenIfPasswordUnchanged(trx, {
+      userId: caller.userId,
+      tokenHash: hashRefreshToken(refreshToken),
+      passwordChangedAt: caller.passwordChangedAt,
+      now: new Date(now),
+      expiresAt: new Date(now + REFRESH_TOKEN_TTL_MS),
+    }),
     signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }),
     signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }),
   ]);
+  if (!issued) throw tokenErrors('INVALID_TOKEN');
   return { accessToken, refreshToken, sudoToken };
 }
 
