@@ -23,17 +23,36 @@ function counterRow(key: CounterKey) {
 const toCounter = (row: { failures: number; last_failure_at: Date | null } | undefined): GuessCounter =>
   row ? { failures: row.failures, lastFailureAt: row.last_failure_at } : { failures: 0, lastFailureAt: null };
 
-/** Locks (creating if needed) the counter until the transaction ends. */
+/**
+ * Locks (creating if needed) the counter until the transaction ends, in one statement: an
+ * upsert whose no-op update takes the row lock and returns the latest committed values (after
+ * waiting for a concurrent guess, it sees that guess's count).
+ */
 export async function lockCounter(trx: Tx, key: CounterKey): Promise<GuessCounter> {
   const { table, where, conflict } = counterRow(key);
-  for (let attempt = 1; ; attempt++) {
-    await trx(table).insert(where).onConflict(conflict).ignore();
-    const row = await trx(table).where(where).forUpdate().first('failures', 'last_failure_at');
-    // Gone between the two statements (the sweep deleted a quiet row): create it again, so the
-    // failure this guess may record is not lost.
-    if (row) return toCounter(row);
-    if (attempt === 3) throw new Error(`guess counter in ${table} vanished three times`);
-  }
+  const [row] = await trx(table)
+    .insert(where)
+    .onConflict(conflict)
+    .merge({ failures: trx.ref(`${table}.failures`) })
+    .returning(['failures', 'last_failure_at']);
+  return toCounter(row);
+}
+
+/**
+ * lockCounter for a caller holding a token: the same statement also checks the token's user row
+ * (the user exists with that password change time), so the token check costs no round trip of
+ * its own. Undefined (nothing locked or created) when the token is void. A plain read: the
+ * session is issued under the user row's FOR SHARE lock later (issueSessionTokens).
+ */
+export async function lockCounterForCaller(trx: Tx, key: { userId: string; factor: GuessFactor }, passwordChangedAt: number): Promise<GuessCounter | undefined> {
+  const { rows } = await trx.raw(
+    `insert into guess_counters (user_id, factor)
+     select u.id, ? from users u where u.id = ? and u.password_changed_at = ?
+     on conflict (user_id, factor) do update set failures = guess_counters.failures
+     returning failures, last_failure_at`,
+    [key.factor, key.userId, new Date(passwordChangedAt)],
+  );
+  return rows[0] ? toCounter(rows[0]) : undefined;
 }
 
 /**

@@ -23,6 +23,20 @@ export async function findEmailOtpFactor(db: Db | Tx, userId: string): Promise<E
   return row ? toFactor(row) : undefined;
 }
 
+/**
+ * The factor of a caller holding a token, with the token's user-row check in the same statement:
+ * undefined when the user is gone or changed the password; `{ factor: undefined }` when the
+ * user has none.
+ */
+export async function findEmailOtpFactorForCaller(db: Db | Tx, userId: string, passwordChangedAt: number): Promise<{ factor: EmailOtpFactor | undefined } | undefined> {
+  const row = await db('users as u')
+    .leftJoin('email_otp_factors as f', 'f.user_id', 'u.id')
+    .where({ 'u.id': userId, 'u.password_changed_at': new Date(passwordChangedAt) })
+    .first('f.user_id', ...columns.map((column) => `f.${column}`));
+  if (!row) return undefined;
+  return { factor: row.user_id ? toFactor(row) : undefined };
+}
+
 /** The factor under a row lock until the transaction ends: setup, enable and remove queue up. */
 export async function lockEmailOtpFactor(trx: Tx, userId: string): Promise<EmailOtpFactor | undefined> {
   const row = await trx('email_otp_factors').where({ user_id: userId }).forUpdate().first(columns);

@@ -9,10 +9,11 @@ import { deleteCode } from '../one-time-codes/queries.js';
 import { mailSlotWait } from '../one-time-codes/throttle.js';
 import { issueSessionTokens, type Caller } from '../tokens/service.js';
 import type { TokenKind } from '../tokens/constants.js';
+import { tokenErrors } from '../tokens/errors.js';
 import { afterMethodRemoved, lockForMethodRemoval, recheckAccessWithout2fa, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { normalizeEmail } from '../users/email.js';
 import { emailOtpErrors } from './errors.js';
-import { activateEmailOtp, deleteEmailOtpFactor, findEmailOtpFactor, lockEmailOtpFactor, upsertPendingEmail, type EmailOtpFactor } from './queries.js';
+import { activateEmailOtp, deleteEmailOtpFactor, findEmailOtpFactor, findEmailOtpFactorForCaller, lockEmailOtpFactor, upsertPendingEmail, type EmailOtpFactor } from './queries.js';
 
 /** Setup codes confirm an address; challenge codes prove the active one. Each has its own code and its own 60 s slot. */
 type EmailOtpPurpose = Extract<CodePurpose, 'email_otp_setup' | 'email_otp_challenge'>;
@@ -88,11 +89,19 @@ export async function initiateEmailOtpAuthentication(deps: Deps, userId: string,
   });
 }
 
-/** POST /user/2fa/email-otp/authenticate: a challenge code earns a new session, in the transaction that uses the code up. */
+/**
+ * POST /user/2fa/email-otp/authenticate: a challenge code earns a new session, in the transaction
+ * that uses the code up. Round trips, 7 in all, each row read once: BEGIN; the factor with the
+ * token's user-row check (verifyEmailOtpAuthentication is in USER_ROW_CHECKED_IN_OPERATION); the
+ * code's counter lock (one upsert) and the code row lock, in the order every code check takes
+ * them; the code deleted (single use); the session (see issueSessionTokens); COMMIT.
+ */
 export async function verifyEmailOtpAuthentication(deps: Deps, caller: Caller, otp: string) {
   const { userId } = caller;
   const tokens = await withTx(deps.db, async (trx) => {
-    const factor = await findEmailOtpFactor(trx, userId);
+    const found = await findEmailOtpFactorForCaller(trx, userId, caller.passwordChangedAt);
+    if (!found) throw tokenErrors('INVALID_TOKEN');
+    const { factor } = found;
     // Contract: set up but not enabled → EMAIL_OTP_INACTIVE; this operation has no other 409, so never set up answers the same.
     if (!factor?.completedAt) throw emailOtpErrors('EMAIL_OTP_INACTIVE');
     const check = await checkCode(trx, deps, { userId, purpose: 'email_otp_challenge', code: otp, consume: true });

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { addressLimitGuard } from '../address-limits/guard.js';
 import type { Deps } from '../deps.js';
-import { authenticate, TOKEN_POLICIES, type TokenPolicy } from '../tokens/authenticate.js';
+import { authenticate, TOKEN_POLICIES, type TokenPolicy, type UserRowCheck } from '../tokens/authenticate.js';
 import { admittedPermit, HASHING_OPERATIONS } from './hash-admission.js';
 import { handlers, type AnyHandler } from './registry.js';
 
@@ -17,6 +17,12 @@ interface RouteMetadata {
 
 /** Schemes that are not a user's token: the handler checks them itself (GET /metrics: src/ops/metrics-access.ts). */
 const HANDLER_CHECKED_SCHEMES: readonly string[] = ['metricsToken'];
+
+/**
+ * Operations whose one statement also checks the token's user row (and answers INVALID_TOKEN),
+ * so the token check makes no round trip of its own. Each has a test with a voided token.
+ */
+const USER_ROW_CHECKED_IN_OPERATION: ReadonlySet<string> = new Set(['getTwoFa', 'verifyTotp', 'verifyRecoveryCodes', 'verifyEmailOtpAuthentication']);
 
 /** The operation's token policy is the name of its (single) security scheme; none for `security: []`. */
 export function tokenPolicyOf(schema: OperationSchema): TokenPolicy | undefined {
@@ -50,6 +56,7 @@ export function operationResolver(deps: Deps) {
     const policy = tokenPolicyOf(schema);
     const limitAddress = addressLimitGuard(deps, schema.operationId);
     const hashes = HASHING_OPERATIONS.has(schema.operationId!);
+    const userRowCheck: UserRowCheck = USER_ROW_CHECKED_IN_OPERATION.has(schema.operationId!) ? 'inOperation' : 'here';
     return async (req: Request, res: Response) => {
       // Before the token check or any query (taken by hashAdmission ahead of the validator): past
       // the hash queue the answer is an immediate 503 SERVER_BUSY that cost no database work.
@@ -57,7 +64,7 @@ export function operationResolver(deps: Deps) {
       try {
         if (limitAddress) await limitAddress(req);
         const { authorization, cookie, origin } = req.headers;
-        const auth = policy ? await authenticate(deps, policy, { authorization, cookie, origin }) : undefined;
+        const auth = policy ? await authenticate(deps, policy, { authorization, cookie, origin }, userRowCheck) : undefined;
         const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, path: req.params, auth, deps, req, hashPermit } as never);
         writeReply(res, reply as never);
       } finally {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
+import { PROJECT_ROOT } from '../project-root.js';
 
 /** openapi.yaml, the single source of truth, read once at start. */
-export const SPEC_PATH = new URL('../../openapi.yaml', import.meta.url);
+export const SPEC_PATH = join(PROJECT_ROOT, 'openapi.yaml');
 
 export function loadSpecText(): string {
   return readFileSync(SPEC_PATH, 'utf8');

@@ -1,9 +1,10 @@
 import type { Db, Tx } from '../db/knex.js';
 
-export interface UnusedRecoveryCode {
+export interface StoredRecoveryCode {
   id: string;
   salt: Buffer;
   codeHash: Buffer;
+  used: boolean;
 }
 
 export interface RecoveryCodeSummary {
@@ -13,9 +14,10 @@ export interface RecoveryCodeSummary {
   createdAt: Date | null;
 }
 
-export async function findUnusedRecoveryCodes(db: Db | Tx, userId: string): Promise<UnusedRecoveryCode[]> {
-  const rows = await db('recovery_codes').where({ user_id: userId }).whereNull('used_at').select('id', 'salt', 'code_hash');
-  return rows.map((row) => ({ id: row.id, salt: row.salt, codeHash: row.code_hash }));
+/** All of the user's codes, used ones flagged (none at all = never issued, or 2FA turned off). */
+export async function findRecoveryCodes(db: Db | Tx, userId: string): Promise<StoredRecoveryCode[]> {
+  const rows = await db('recovery_codes').where({ user_id: userId }).select('id', 'salt', 'code_hash', db.raw('used_at is not null as used'));
+  return rows.map((row) => ({ id: row.id, salt: row.salt, codeHash: row.code_hash, used: row.used }));
 }
 
 export async function summarizeRecoveryCodes(db: Db | Tx, userId: string): Promise<RecoveryCodeSummary> {

@@ -1,12 +1,13 @@
 import type { Deps } from '../deps.js';
+import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { safeEqual } from '../crypto/hash.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
-import { issueSessionTokens, type Caller } from '../tokens/service.js';
+import { issueSessionTokens, tokenCheckOf, type Caller } from '../tokens/service.js';
 import { hasTwoFactorEnabled } from '../two-factor/queries.js';
 import { hashRecoveryCode, replaceRecoveryCodes } from './codes.js';
 import { recoveryCodeErrors } from './errors.js';
-import { consumeRecoveryCode, findUnusedRecoveryCodes, summarizeRecoveryCodes } from './queries.js';
+import { consumeRecoveryCode, findRecoveryCodes, summarizeRecoveryCodes } from './queries.js';
 
 type RecoveryDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys'>;
 
@@ -23,14 +24,22 @@ export function normalizeRecoveryCode(input: string): string {
 /**
  * Uses one recovery code: compared in constant time against every unused code (no early exit),
  * then consumed by a guarded UPDATE, and the three tokens are issued in the same transaction.
+ * Round trips, 6 in all: BEGIN; the counter lock with the token's user-row check (one upsert;
+ * verifyRecoveryCodes is in USER_ROW_CHECKED_IN_OPERATION); the codes (read once: "none at all"
+ * is the 409); the consuming UPDATE; the session (see issueSessionTokens); COMMIT.
  */
 export async function authenticateRecoveryCode(deps: RecoveryDeps, caller: Caller, input: string) {
   const { userId } = caller;
-  if ((await summarizeRecoveryCodes(deps.db, userId)).total === 0) throw recoveryCodeErrors('RECOVERY_CODES_UNINITIALIZED');
   const code = normalizeRecoveryCode(input);
-  const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'recovery_code', tooMany: tooManyChecks }, async (trx) => {
+  const loadCodes = async (trx: Tx) => {
+    const stored = await findRecoveryCodes(trx, userId);
+    if (stored.length === 0) throw recoveryCodeErrors('RECOVERY_CODES_UNINITIALIZED');
+    return stored.filter((row) => !row.used);
+  };
+  const guess = { userId, factor: 'recovery_code' as const, tooMany: tooManyChecks, load: loadCodes, caller: tokenCheckOf(caller) };
+  const tokens = await guardGuess(deps.db, deps.clock, guess, async (trx, unused) => {
     let matchId: string | undefined;
-    for (const stored of await findUnusedRecoveryCodes(trx, userId)) {
+    for (const stored of unused) {
       if (safeEqual(hashRecoveryCode(deps, stored.salt, code), stored.codeHash)) matchId ??= stored.id;
     }
     if (!matchId || !(await consumeRecoveryCode(trx, matchId, new Date(deps.clock.now())))) return undefined;

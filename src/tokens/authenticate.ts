@@ -65,7 +65,20 @@ function refreshCookieToken(deps: Pick<Deps, 'config' | 'mail'>, presented: Pres
   return token;
 }
 
-export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys' | 'config' | 'mail'>, policy: TokenPolicy, presented: PresentedCredentials): Promise<AuthContext> {
+/**
+ * How a JWT's user row is checked: here (one SELECT), or by the operation's own first statement,
+ * which must then refuse the caller unless the user exists with the token's password change time
+ * (GET /user/2fa folds it into its one query). Refresh tokens and the 2FA-dependent policy always
+ * check here.
+ */
+export type UserRowCheck = 'here' | 'inOperation';
+
+export async function authenticate(
+  deps: Pick<Deps, 'db' | 'clock' | 'keys' | 'config' | 'mail'>,
+  policy: TokenPolicy,
+  presented: PresentedCredentials,
+  userRowCheck: UserRowCheck = 'here',
+): Promise<AuthContext> {
   const bearer = bearerToken(presented.authorization);
   if (policy === 'refreshToken') {
     const cookieToken = bearer ? undefined : refreshCookieToken(deps, presented);
@@ -83,8 +96,10 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys' | 'c
   const claims = verifyJwt(deps.keys, deps.clock, token);
   if (!claims || !ACCEPTED_JWT_KINDS[policy].includes(claims.kind)) throw tokenErrors('INVALID_TOKEN');
   // A deleted user or a password changed since issue voids the token.
-  const user = await findUserById(deps.db, claims.userId);
-  if (!user || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+  if (userRowCheck === 'here' || policy === 'sudoOrAccessWithout2fa') {
+    const user = await findUserById(deps.db, claims.userId);
+    if (!user || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+  }
 
   if (claims.kind === 'access') {
     if (policy === 'sudoToken') throw tokenErrors('SUDO_TOKEN_REQUIRED');

@@ -14,6 +14,27 @@ export async function insertRefreshToken(
 }
 
 /**
+ * A refresh token for a session that must still be the user's current one, in one statement:
+ * the user row is read FOR SHARE and must still carry `passwordChangedAt` (re-checked on the
+ * newest row version if a password change committed meanwhile). False = no row inserted: the
+ * user is gone or changed the password.
+ */
+export async function insertRefreshTokenIfPasswordUnchanged(
+  trx: Tx,
+  row: { userId: string; tokenHash: Buffer; passwordChangedAt: number; now: Date; expiresAt: Date },
+): Promise<boolean> {
+  const { rows } = await trx.raw(
+    `insert into refresh_tokens (user_id, token_hash, password_changed_at, created_at, expires_at)
+     select u.id, ?, u.password_changed_at, ?, ? from users u
+      where u.id = ? and u.password_changed_at = ?
+        for share
+     returning user_id`,
+    [row.tokenHash, row.now, row.expiresAt, row.userId, new Date(row.passwordChangedAt)],
+  );
+  return rows.length === 1;
+}
+
+/**
  * The owner of a live refresh token: unrevoked, unexpired, and issued under the owner's current
  * password (so one created by a login racing a password change is dead even if the change's
  * revocation did not see it). Also returns that password change time.

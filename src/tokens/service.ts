@@ -11,7 +11,7 @@ import { findUserByEmail } from '../users/queries.js';
 import { findActiveMethods } from '../two-factor/queries.js';
 import { REFRESH_TOKEN_TTL_MS, type JwtKind } from './constants.js';
 import { signJwt } from './jwt.js';
-import { insertRefreshToken, revokeRefreshToken } from './queries.js';
+import { insertRefreshToken, insertRefreshTokenIfPasswordUnchanged, revokeRefreshToken } from './queries.js';
 import { loginErrors, tokenErrors } from './errors.js';
 
 type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys' | 'config'>;
@@ -47,20 +47,30 @@ export function issueJwt(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kin
 
 /**
  * What every passed second factor earns: a new login (refresh), an access token and a sudo token.
- * The user row is read FOR SHARE and must still carry the caller's password change time: a
- * password change committing meanwhile either waits for this transaction (and then revokes the
- * new refresh token) or has already voided the caller's token (401 INVALID_TOKEN).
+ * One statement: the refresh token is inserted only if the user row, read FOR SHARE, still
+ * carries the caller's password change time. A password change committing meanwhile either
+ * waits for this transaction (and then revokes the new refresh token) or has already voided the
+ * caller's token (401 INVALID_TOKEN, and the caller's transaction rolls back).
  */
 export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Caller) {
-  const { userId } = caller;
-  const row = await trx('users').where({ id: userId }).forShare().first('password_changed_at');
-  if (!row || row.password_changed_at.getTime() !== caller.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
-  const claims = { userId, passwordChangedAt: caller.passwordChangedAt };
-  return {
-    accessToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }),
-    refreshToken: await issueRefreshToken(trx, deps, caller),
-    sudoToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }),
-  };
+  const refreshToken = randomToken();
+  const now = deps.clock.now();
+  const claims = { userId: caller.userId, passwordChangedAt: caller.passwordChangedAt };
+  const issued = await insertRefreshTokenIfPasswordUnchanged(trx, {
+    userId: caller.userId,
+    tokenHash: hashRefreshToken(refreshToken),
+    passwordChangedAt: caller.passwordChangedAt,
+    now: new Date(now),
+    expiresAt: new Date(now + REFRESH_TOKEN_TTL_MS),
+  });
+  if (!issued) throw tokenErrors('INVALID_TOKEN');
+  // Signing is synchronous and takes microseconds (node:crypto Ed25519, jwt.ts).
+  return { accessToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }), refreshToken, sudoToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }) };
+}
+
+/** For a guess whose counter lock also checks the caller's token (guardGuess `caller`): a void token is 401 INVALID_TOKEN. */
+export function tokenCheckOf(caller: Caller) {
+  return { passwordChangedAt: caller.passwordChangedAt, invalid: () => tokenErrors('INVALID_TOKEN') };
 }
 
 /** The counter key of a login name with no account: an HMAC, so the table holds no addresses. */

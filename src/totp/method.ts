@@ -1,16 +1,15 @@
 import type { SecondFactor } from '../two-factor/second-factor.js';
-import { findTotpFactor } from './queries.js';
 
-const iso = (date: Date) => date.toISOString();
+const iso = (json: string) => new Date(json).toISOString();
 
 /** TOTP in the second-factor registry. A pending setup shows `completedAt: null`. */
 export const totpMethod: SecondFactor<'totp'> = {
   activeSql: 'exists (select 1 from totp_factors where user_id = ? and completed_at is not null)',
   statusKey: 'totp',
-  async status(db, userId) {
-    const factor = await findTotpFactor(db, userId);
-    if (factor?.completedAt) return { completedAt: iso(factor.completedAt) };
-    return factor?.pendingSecretEnc ? { completedAt: null } : null;
+  statusSql: "(select json_build_object('completedAt', completed_at, 'pending', pending_secret_enc is not null) from totp_factors where user_id = u.id)",
+  toStatus(raw: { completedAt: string | null; pending: boolean } | null) {
+    if (raw?.completedAt) return { completedAt: iso(raw.completedAt) };
+    return raw?.pending ? { completedAt: null } : null;
   },
   guessFactor: 'totp',
 };

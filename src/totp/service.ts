@@ -1,8 +1,9 @@
 import type { Deps } from '../deps.js';
+import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
-import { issueSessionTokens, type Caller } from '../tokens/service.js';
+import { issueSessionTokens, tokenCheckOf, type Caller } from '../tokens/service.js';
 import { tokenErrors } from '../tokens/errors.js';
 import type { TokenKind } from '../tokens/constants.js';
 import { afterMethodRemoved, lockForMethodRemoval, recheckAccessWithout2fa, recoveryCodesForNewMethod } from '../two-factor/methods.js';
@@ -62,11 +63,13 @@ export async function setupTotp(deps: TotpDeps, caller: { userId: string; kind: 
  * another method was already on).
  */
 export async function enableTotp(deps: TotpDeps, userId: string, code: string): Promise<string[]> {
-  if (!(await findTotpFactor(deps.db, userId))?.pendingSecretEnc) throw totpErrors('TOTP_UNINITIALIZED');
-  const recoveryCodes = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks }, async (trx) => {
+  const loadPending = async (trx: Tx) => {
     const factor = await lockTotpFactor(trx, userId);
     if (!factor?.pendingSecretEnc) throw totpErrors('TOTP_UNINITIALIZED');
-    const secret = openSecret(deps, userId, factor.pendingSecretEnc, 'pending');
+    return factor.pendingSecretEnc;
+  };
+  const recoveryCodes = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks, load: loadPending }, async (trx, sealed) => {
+    const secret = openSecret(deps, userId, sealed, 'pending');
     const step = await matchStep(deps, userId, secret, code, 'pending');
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
     const codes = await recoveryCodesForNewMethod(trx, deps, userId);
@@ -77,14 +80,25 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
   return recoveryCodes;
 }
 
-/** Login second factor or step-up: a right, unused code earns access, refresh and sudo tokens. */
+/**
+ * Login second factor or step-up: a right, unused code earns access, refresh and sudo tokens.
+ *
+ * Round trips, 6 in all: BEGIN; the counter lock, which also does the token's user-row check
+ * (one upsert; verifyTotp is in USER_ROW_CHECKED_IN_OPERATION); the factor (read once); the step
+ * claim (the guarded UPDATE that makes a code single use); the session (refresh token inserted by
+ * an INSERT … SELECT that re-checks the user row FOR SHARE: that lock cannot move earlier, since
+ * every method change locks the user row after the counter); COMMIT.
+ */
 export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: string) {
   const { userId } = caller;
-  if (!(await findTotpFactor(deps.db, userId))?.completedAt) throw totpErrors('TOTP_UNINITIALIZED');
-  const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks }, async (trx) => {
+  const loadActive = async (trx: Tx) => {
     const factor = await findTotpFactor(trx, userId);
     if (!factor?.completedAt || !factor.secretEnc) throw totpErrors('TOTP_UNINITIALIZED');
-    const secret = openSecret(deps, userId, factor.secretEnc, 'active');
+    return factor.secretEnc;
+  };
+  const guess = { userId, factor: 'totp' as const, tooMany: tooManyChecks, load: loadActive, caller: tokenCheckOf(caller) };
+  const tokens = await guardGuess(deps.db, deps.clock, guess, async (trx, sealed) => {
+    const secret = openSecret(deps, userId, sealed, 'active');
     const step = await matchStep(deps, userId, secret, code, 'active');
     // 0 rows from the guarded UPDATE = this step (or a later one) was already accepted: a replay.
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;

@@ -1,7 +1,7 @@
 import type { GetTwoFaData, GetTwoFaResponses } from '../../generated/types.gen.js';
 import { ok, type Handler } from '../http/handler.js';
-import { getTwoFaStatus } from './service.js';
+import { getTwoFaStatusForCaller } from './service.js';
 
-const getTwoFa: Handler<GetTwoFaData, GetTwoFaResponses> = async ({ auth, deps }) => ok(await getTwoFaStatus(deps.db, auth.userId));
+const getTwoFa: Handler<GetTwoFaData, GetTwoFaResponses> = async ({ auth, deps }) => ok(await getTwoFaStatusForCaller(deps.db, auth));
 
 export const twoFactorHandlers = { getTwoFa };

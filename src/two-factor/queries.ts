@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../db/knex.js';
 import { SECOND_FACTOR_LIST } from './registry.js';
-import type { TwoFactorMethod } from './second-factor.js';
+import type { StatusKey, TwoFactorMethod } from './second-factor.js';
 
 export type { TwoFactorMethod };
 
@@ -17,4 +17,21 @@ export async function findActiveMethods(db: Db | Tx, userId: string): Promise<Tw
 
 export async function hasTwoFactorEnabled(db: Db | Tx, userId: string): Promise<boolean> {
   return (await findActiveMethods(db, userId)).length > 0;
+}
+
+/** Each method's raw GET /user/2fa state (its `statusSql`), keyed by its status key. */
+export type TwoFaOverviewRow = Record<StatusKey, unknown>;
+
+/**
+ * The overview in one statement (one round trip, one pooled connection): every method's
+ * `statusSql` over the user row. With `passwordChangedAt` (a token's), undefined unless the user
+ * exists with that password change time: the token check folded into the same statement.
+ */
+export async function findTwoFaOverview(db: Db | Tx, userId: string, passwordChangedAt?: number): Promise<TwoFaOverviewRow | undefined> {
+  const columns = SECOND_FACTOR_LIST.map(([, method]) => `${method.statusSql} as "${method.statusKey}"`).join(', ');
+  const { rows } = await db.raw(
+    `select ${columns} from users u where u.id = ?${passwordChangedAt === undefined ? '' : ' and u.password_changed_at = ?'}`,
+    passwordChangedAt === undefined ? [userId] : [userId, new Date(passwordChangedAt)],
+  );
+  return rows[0];
 }

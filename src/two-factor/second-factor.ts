@@ -1,5 +1,5 @@
 import type { TwoFactorRequired, TwoFaStatus } from '../../generated/types.gen.js';
-import type { Db, Tx } from '../db/knex.js';
+import type { Tx } from '../db/knex.js';
 import type { GuessFactor } from '../backoff/constants.js';
 
 /** The methods a login may ask for: the generated `methods` enum of 2FA_REQUIRED. */
@@ -23,7 +23,12 @@ export interface SecondFactor<K extends StatusKey = StatusKey> {
   standsIn?: true;
   /** The method's entry in GET /user/2fa. */
   statusKey: K;
-  status(db: Db | Tx, userId: string): Promise<TwoFaStatus[K]>;
+  /**
+   * A scalar subquery over the outer `u.id` that yields the method's raw state as JSON (or null):
+   * GET /user/2fa reads every method's in one statement. `toStatus` turns it into the entry.
+   */
+  statusSql: string;
+  toStatus(raw: any): TwoFaStatus[K];
   /** The method's guess counter: locked first by every method removal, reset when 2FA turns off. */
   guessFactor?: GuessFactor;
   /** What turning 2FA off (the last method removed) deletes of this method. */

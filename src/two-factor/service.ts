@@ -1,6 +1,8 @@
 import type { TwoFaStatus } from '../../generated/types.gen.js';
 import type { Db, Tx } from '../db/knex.js';
-import { hasTwoFactorEnabled } from './queries.js';
+import type { Caller } from '../tokens/service.js';
+import { tokenErrors } from '../tokens/errors.js';
+import { findTwoFaOverview, type TwoFaOverviewRow } from './queries.js';
 import { SECOND_FACTOR_LIST } from './registry.js';
 
 /**
@@ -8,9 +10,21 @@ import { SECOND_FACTOR_LIST } from './registry.js';
  * pending setup shows `completedAt: null`; a method never set up or removed is `null`.
  */
 export async function getTwoFaStatus(db: Db | Tx, userId: string): Promise<TwoFaStatus> {
-  const [enabled, ...entries] = await Promise.all([
-    hasTwoFactorEnabled(db, userId),
-    ...SECOND_FACTOR_LIST.map(async ([, method]) => [method.statusKey, await method.status(db, userId)] as const),
-  ]);
-  return { enabled, ...Object.fromEntries(entries) } as TwoFaStatus;
+  const row = await findTwoFaOverview(db, userId);
+  if (!row) throw tokenErrors('INVALID_TOKEN');
+  return toStatus(row);
+}
+
+/** GET /user/2fa: the token's user-row check (user exists, password unchanged) is part of the one query. */
+export async function getTwoFaStatusForCaller(db: Db | Tx, caller: Caller): Promise<TwoFaStatus> {
+  const row = await findTwoFaOverview(db, caller.userId, caller.passwordChangedAt);
+  if (!row) throw tokenErrors('INVALID_TOKEN');
+  return toStatus(row);
+}
+
+function toStatus(row: TwoFaOverviewRow): TwoFaStatus {
+  const entries = SECOND_FACTOR_LIST.map(([, method]) => [method, method.toStatus(row[method.statusKey])] as const);
+  // As hasTwoFactorEnabled: an active (completed) factor; recovery codes alone do not turn 2FA on.
+  const enabled = entries.some(([method, status]) => !method.standsIn && status !== null && status.completedAt !== null);
+  return { enabled, ...Object.fromEntries(entries.map(([method, status]) => [method.statusKey, status])) } as TwoFaStatus;
 }

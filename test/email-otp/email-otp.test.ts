@@ -4,6 +4,7 @@ import * as sdk from '../../generated/sdk.gen.js';
 import { bearer } from '../support/server.js';
 import { mintToken, startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
 import { codeFrom } from '../support/smtp.js';
+import { statementsDuring } from '../support/round-trips.js';
 import { loginPartial, sudoViaTotp, userWithTotp } from '../support/two-factor.js';
 import {
   challengeCode, freshUser, newAddress, recoveryCodeCount, setupCode, userWithEmailOtp, userWithTotpAndSudo,
@@ -298,6 +299,32 @@ describe('POST /user/2fa/email-otp/challenge and /authenticate', () => {
     expect((await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partial), body: { otp: code } })).response.status).toBe(200);
     const reused = await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partial), body: { otp: code } });
     expect(reused.error).toEqual(unauthorized('OTP_INVALID_EXPIRED'));
+  });
+});
+
+describe('POST /user/2fa/email-otp/authenticate round trips', () => {
+  it('takes 7 statements, each row read once: BEGIN, factor with the token check, counter lock, code lock, code deleted, session, COMMIT', async () => {
+    const { user, address } = await userWithEmailOtp(server);
+    const { partialToken } = await loginPartial(server, user);
+    const code = await challengeCode(server, partialToken, address);
+    const statements = await statementsDuring(server.deps.db, async () => {
+      const verified = await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partialToken), body: { otp: code } });
+      expect(verified.response.status).toBe(200);
+    });
+    expect(statements).toHaveLength(7);
+    expect(statements.filter((sql) => /from "?users"?/.test(sql))).toHaveLength(2); // the token check, and the session's FOR SHARE re-check
+  });
+
+  it('refuses a token voided by a password change with 401 INVALID_TOKEN before a guess is counted, and leaves the code unused', async () => {
+    const { user, address } = await userWithEmailOtp(server);
+    const { partialToken } = await loginPartial(server, user);
+    const code = await challengeCode(server, partialToken, address);
+    await server.deps.db('users').where({ id: user.id }).update({ password_changed_at: new Date(server.clock.now() + 1000) });
+    for (const otp of [wrongCode(code), code]) {
+      const verified = await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partialToken), body: { otp } });
+      expect(verified.error).toEqual(unauthorized('INVALID_TOKEN'));
+    }
+    expect(await server.deps.db('one_time_codes').where({ user_id: user.id, purpose: 'email_otp_challenge' }).first('failed_attempts')).toEqual({ failed_attempts: 0 });
   });
 });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { loginPartial, loginTokens, userWithTotp } from '../support/two-factor.js';
+import { statementsDuring } from '../support/round-trips.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -94,5 +95,28 @@ describe('POST /user/2fa/recovery-code/authenticate', () => {
     expect(short.error).toEqual({ statusCode: 400, error: 'Bad Request', message: 'body.recoveryCode must NOT have fewer than 16 characters' });
     expect((await use(undefined, recoveryCodes[0]!)).error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'NO_TOKEN_PROVIDED' });
     expect((await use(refreshToken, recoveryCodes[0]!)).error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+  });
+});
+
+describe('POST /user/2fa/recovery-code/authenticate round trips', () => {
+  it('takes 6 statements, the codes read once: BEGIN, counter lock with the token check, codes, consume, session, COMMIT', async () => {
+    const { user, recoveryCodes } = await userWithTotp(server);
+    const { partialToken } = await loginPartial(server, user);
+    const statements = await statementsDuring(server.deps.db, async () => {
+      expect((await use(partialToken, recoveryCodes[0]!)).response.status).toBe(200);
+    });
+    expect(statements).toHaveLength(6);
+    expect(statements.filter((sql) => /from "recovery_codes"/.test(sql))).toHaveLength(1);
+  });
+
+  it('refuses a token voided by a password change with 401 INVALID_TOKEN before counting the guess or using the code', async () => {
+    const { user, recoveryCodes } = await userWithTotp(server);
+    const { partialToken } = await loginPartial(server, user);
+    await server.deps.db('users').where({ id: user.id }).update({ password_changed_at: new Date(server.clock.now() + 1000) });
+    const invalid = { statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' };
+    expect((await use(partialToken, notACode(recoveryCodes))).error).toEqual(invalid);
+    expect((await use(partialToken, recoveryCodes[0]!)).error).toEqual(invalid);
+    expect(await failures(user.id)).toBe(0);
+    expect(await server.deps.db('recovery_codes').where({ user_id: user.id }).whereNotNull('used_at').first('id')).toBeUndefined();
   });
 });

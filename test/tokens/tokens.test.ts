@@ -215,4 +215,28 @@ describe('password changes and sessions issued around them', () => {
     const tokens = await withTx(server.deps.db, (trx) => issueSessionTokens(trx, server.deps, current));
     expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(tokens.accessToken) })).data).toEqual({ userId: user.id });
   });
+
+  it('a password change that commits while a session is being issued: the issue waits for it, re-checks, and refuses', async () => {
+    const user = await server.createUser();
+    const caller = { userId: user.id, passwordChangedAt: await passwordChangedAt(user.id) };
+    let commitChange: (() => void) | undefined;
+    const change = withTx(server.deps.db, async (trx) => {
+      await trx('users').where({ id: user.id }).update({ password_changed_at: new Date(caller.passwordChangedAt + 1000) });
+      await new Promise<void>((resolve) => (commitChange = resolve));
+    });
+    await expect.poll(() => commitChange).toBeDefined();
+    const issue = withTx(server.deps.db, (trx) => issueSessionTokens(trx, server.deps, caller));
+    issue.catch(() => undefined);
+    // The issue waits on the changed user row (its FOR SHARE), not reading the row as it was.
+    const waitingOnLocks = async () =>
+      (await server.deps.db.raw(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n;
+    try {
+      await expect.poll(waitingOnLocks, { timeout: 5_000 }).toBe(1);
+    } finally {
+      commitChange!();
+      await change;
+    }
+    await expect(issue).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    expect(await server.deps.db('refresh_tokens').where({ user_id: user.id }).count({ n: '*' }).first()).toEqual({ n: 0 });
+  });
 });

@@ -5,6 +5,7 @@ import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { wrongCode } from '../support/codes.js';
 import { stepAt, totpCode } from '../support/totp.js';
 import { loginPartial, loginTokens, setupTotp, userWithTotp } from '../support/two-factor.js';
+import { statementsDuring } from '../support/round-trips.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -146,5 +147,30 @@ describe('POST /user/2fa/totp/authenticate', () => {
     expect(none.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'NO_TOKEN_PROVIDED' });
     const refresh = await verify(refreshToken, totpCode(url, server.clock.now()));
     expect(refresh.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+  });
+});
+
+describe('POST /user/2fa/totp/authenticate round trips', () => {
+  it('takes 6 statements, each row read once: BEGIN, counter lock with the token check, factor, step claim, session, COMMIT', async () => {
+    const { user, url } = await userWithTotp(server);
+    const { partialToken } = await loginPartial(server, user);
+    const statements = await statementsDuring(server.deps.db, async () => {
+      expect((await verify(partialToken, totpCode(url, server.clock.now()))).response.status).toBe(200);
+    });
+    expect(statements).toHaveLength(6);
+    expect(statements.filter((sql) => /from "totp_factors"/.test(sql))).toHaveLength(1);
+  });
+
+  it('refuses a token voided by a password change with 401 INVALID_TOKEN before counting the guess or using the code', async () => {
+    const { user, url } = await userWithTotp(server);
+    const { partialToken } = await loginPartial(server, user);
+    await server.deps.db('users').where({ id: user.id }).update({ password_changed_at: new Date(server.clock.now() + 1000) });
+    const wrong = await verify(partialToken, wrongCode(url, server.clock.now()));
+    expect(wrong.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+    const right = await verify(partialToken, totpCode(url, server.clock.now()));
+    expect(right.error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+    expect(await failures(user.id)).toBe(0);
+    const factor = await server.deps.db('totp_factors').where({ user_id: user.id }).first('last_used_step');
+    expect(factor.last_used_step).toBeLessThan(stepAt(server.clock.now()));
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { loginPartial, loginTokens, setupTotp, userWithTotp } from '../support/two-factor.js';
+import { statementsDuring } from '../support/round-trips.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -59,5 +60,29 @@ describe('GET /user/2fa', () => {
     const user = await server.createUser();
     const { refreshToken } = await loginTokens(server, user);
     expect((await status(refreshToken)).error).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' });
+  });
+});
+
+describe('GET /user/2fa round trips', () => {
+  it('answers in one statement: the token check\'s user row is part of the overview query', async () => {
+    const { accessToken } = await userWithTotp(server);
+    const statements = await statementsDuring(server.deps.db, async () => {
+      const result = await status(accessToken);
+      expect(result.data!.enabled).toBe(true);
+    });
+    expect(statements).toHaveLength(1);
+  });
+
+  it('still refuses a token voided by a password change or of a deleted user: 401 INVALID_TOKEN', async () => {
+    const invalid = { statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' };
+    const { user, accessToken } = await userWithTotp(server);
+    expect((await status(accessToken)).response.status).toBe(200);
+    await server.deps.db('users').where({ id: user.id }).update({ password_changed_at: new Date(server.clock.now() + 1000) });
+    expect((await status(accessToken)).error).toEqual(invalid);
+
+    const other = await server.createUser();
+    const { accessToken: otherToken } = await loginTokens(server, other);
+    await server.deps.db('users').where({ id: other.id }).delete();
+    expect((await status(otherToken)).error).toEqual(invalid);
   });
 });

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PROJECT_ROOT } from '../../src/project-root.js';
+
+export interface ServerProcess {
+  name: string;
+  base: string;
+  child: ChildProcess;
+  /** CPU time (user + system) the process has used, in seconds. */
+  cpuSeconds(): number;
+  /** Resident memory now (VmRSS) and the process's peak so far (VmHWM), MiB. */
+  rssMiB(): { now: number; peak: number };
+  stop(): Promise<void>;
+}
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
+
+function cpuSecondsOf(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
+/**
+ * Waits until every server is idle (under 5 % of a core over 250 ms, at most 15 s): requests a
+ * row left in flight (logins queued for argon2id) must not eat into the next row's time.
+ */
+export async function settle(servers: ServerProcess[]): Promise<void> {
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    const before = servers.map((s) => s.cpuSeconds());
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (servers.every((s, i) => s.cpuSeconds() - before[i]! < 0.25 * 0.05)) return;
+  }
+}
+
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : NaN;
+}
+
+/**
+ * Starts `node <script>` (plain node: the project server is its compiled build) and resolves
+ * once it answers `readyPath`. Its output is kept for an error report, not printed.
+ */
+export async function startServer(
+  name: string,
+  script: string,
+  port: number,
+  env: Record<string, string>,
+  readyPath: string,
+  nodeArgs: string[] = [],
+  cwd = PROJECT_ROOT,
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, resolve(cwd, script)], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
+  child.stderr!.on('data', (chunk) => (output = (output + chunk).slice(-4000)));
+  const base = `http://127.0.0.1:${port}`;
+  for (let tries = 0; ; tries++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}):\n${output}`);
+    const ok = await fetch(`${base}${readyPath}`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (tries > 300) throw new Error(`${name} did not get ready:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    name,
+    base,
+    child,
+    rssMiB: () => ({ now: statusMiB(child.pid!, 'VmRSS'), peak: statusMiB(child.pid!, 'VmHWM') }),
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

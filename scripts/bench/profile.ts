@@ -1,0 +1,118 @@
+/**
+ * npm run bench:profile [-- <path>]: a CPU profile of one hot path of the compiled service in
+ * production mode (node --cpu-prof), under the bench's load for PROFILE_SECONDS (default 10).
+ * Path: validate (default), accesstoken, twofa or totp (the TOTP login step). Writes the .cpuprofile (open it in Chrome
+ * DevTools) and prints the functions with the most self time, grouped by package.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/index.js';
+import { freePort } from '../../src/db/embedded.js';
+import { systemClock } from '../../src/deps.js';
+import { PROJECT_ROOT } from '../../src/project-root.js';
+import { signJwt } from '../../src/tokens/jwt.js';
+import { generateSigningKey, loadTokenKeys } from '../../src/tokens/keys.js';
+import { createBenchDatabase } from './database.js';
+import { load } from './load.js';
+import { startServer } from './processes.js';
+import { seedTotpUsers, seedUsers, sharedPasswordHash, totpCodeSupply } from './seed.js';
+
+const path = process.argv[2] ?? 'validate';
+const seconds = Number(process.env.PROFILE_SECONDS ?? 10);
+const build = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
+
+const port = await freePort();
+const dataDir = await mkdtemp(join(tmpdir(), 'sg1-profile-'));
+const profileDir = join(PROJECT_ROOT, '.data/profiles');
+const env: Record<string, string> = {
+  NODE_ENV: 'production',
+  PUBLIC_URL: `http://127.0.0.1:${port}`,
+  JWT_SIGNING_KEYS: JSON.stringify([await generateSigningKey()]),
+  TOTP_ENCRYPTION_KEYS: `p1:${randomBytes(32).toString('base64')}`,
+  CODE_HASH_KEY: randomBytes(32).toString('base64'),
+  SMTP_URL: 'smtp://127.0.0.1:1',
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'info',
+};
+const config = await loadConfig(env);
+const keys = await loadTokenKeys(config.signingKeys, config.publicUrl);
+const database = await createBenchDatabase();
+try {
+  const passwordHash = await sharedPasswordHash();
+  const [user] = await seedUsers(database.db, 'profile', 1, passwordHash);
+  const nextTotp = totpCodeSupply(path === 'totp' ? await seedTotpUsers(database.db, config, keys, 10_000, passwordHash) : []);
+  const service = await startServer('service', 'dist/src/main.js', port, { ...env, DATABASE_URL: database.url }, '/readyz', [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profileDir}`,
+  ]);
+  const accessToken = await signJwt(keys, systemClock, { userId: user!.id, kind: 'access', passwordChangedAt: user!.passwordChangedAt });
+  const login = await fetch(`${service.base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: user!.email, password: 'Bench-Pass-2026' }),
+  });
+  const refreshToken = await login.text();
+  const targets: Record<string, { url: string; token: string }> = {
+    validate: { url: '/auth/accesstoken/validate', token: accessToken },
+    accesstoken: { url: '/auth/accesstoken', token: refreshToken },
+    twofa: { url: '/user/2fa', token: accessToken },
+    totp: { url: '/user/2fa/totp/authenticate', token: '' },
+  };
+  const target = targets[path];
+  if (!target) throw new Error(`unknown path ${path}: one of ${Object.keys(targets).join(', ')}`);
+  const before = new Set(await readdir(profileDir).catch(() => []));
+  const request =
+    path === 'totp'
+      ? {
+          url: `${service.base}/user/2fa/totp/authenticate`,
+          requests: [
+            {
+              method: 'POST' as const,
+              setupRequest: (req: object) => {
+                const next = nextTotp()!;
+                return { ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${next.user.partialToken}` }, body: JSON.stringify({ totp: next.code }) };
+              },
+            },
+          ],
+        }
+      : { url: `${service.base}${target.url}`, headers: { authorization: `Bearer ${target.token}` } };
+  const result = await load(request, 50, seconds);
+  console.log(`${path}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, non-2xx ${result.non2xx}`);
+  await service.stop();
+  const file = (await readdir(profileDir)).find((name) => !before.has(name) && name.endsWith('.cpuprofile'));
+  if (!file) throw new Error('no profile written');
+  summarize(JSON.parse(await readFile(join(profileDir, file), 'utf8')));
+  console.log(`\nprofile: ${join(profileDir, file)}`);
+} finally {
+  await database.drop();
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+/** Self time by function and by package (node_modules/<name>, the service's own code, node internals). */
+function summarize(profile: { nodes: ProfileNode[] }) {
+  const total = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const hits = node.hitCount ?? 0;
+    if (!hits) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/dist/') ? 'service' : url ? url.replace(/^.*\//, '') : functionName || '(native)');
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
+    const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(PROJECT_ROOT, '')}:${lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
+  }
+  const top = (map: Map<string, number>, n: number) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+  console.log(`\nself time by package:\n${top(byPackage, 15)}\n\nself time by function:\n${top(byFunction, 30)}`);
+}
