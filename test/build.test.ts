@@ -33,6 +33,8 @@ describe('the compiled service (npm run build → node dist/src/main.js)', () =>
       NODE_ENV: 'production',
       DATABASE_URL: database.url,
       PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      METRICS_TOKEN: randomBytes(24).toString('base64url'),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       SMTP_URL: 'smtp://127.0.0.1:1', // nothing is mailed here
