@@ -37,6 +37,7 @@ const env: Record<string, string> = {
   SMTP_URL: 'smtp://127.0.0.1:1',
   DATA_DIR: dataDir,
   LOG_LEVEL: 'info',
+  METRICS_TOKEN: randomBytes(24).toString('base64url'),
 };
 const config = await loadConfig(env);
 const keys = await loadTokenKeys(config.signingKeys, config.publicUrl);
