@@ -11,6 +11,7 @@ import type { JwtKind } from '../../src/tokens/constants.js';
 import { signJwt } from '../../src/tokens/jwt.js';
 import { loadTokenKeys, type TokenKeys } from '../../src/tokens/keys.js';
 import { findUserById } from '../../src/users/queries.js';
+import { startSession } from '../../src/sessions/service.js';
 import { createUser } from '../../src/users/service.js';
 import { totpCode } from '../../test/support/totp.js';
 
@@ -167,12 +168,13 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
      * runs without JWT_SIGNING_KEYS, so its keys are in CONTRACT_DATA_DIR/dev-keys.json).
      */
     async jwt(user: User, kind: JwtKind): Promise<string> {
-      if (!keys) {
-        const config = await loadConfig({ DATA_DIR: required(env, 'CONTRACT_DATA_DIR'), PORT: new URL(baseUrl).port, PUBLIC_URL: env.PUBLIC_URL });
-        keys = await loadTokenKeys(config.signingKeys, config.publicUrl);
-      }
+      const config = await loadConfig({ DATA_DIR: required(env, 'CONTRACT_DATA_DIR'), PORT: new URL(baseUrl).port, PUBLIC_URL: env.PUBLIC_URL });
+      if (!keys) keys = await loadTokenKeys(config.signingKeys, config.publicUrl);
       const row = await findUserById(database(), user.id);
-      return signJwt(keys, systemClock, { userId: user.id, kind, passwordChangedAt: row!.passwordChangedAt.getTime() });
+      const caller = { userId: user.id, passwordChangedAt: row!.passwordChangedAt.getTime() };
+      // An access or sudo token belongs to a session: a new one, made here like a login would.
+      const sessionId = kind === 'partial' ? undefined : (await startSession(database(), { clock: systemClock, config }, caller, 'password')).sessionId;
+      return signJwt(keys, systemClock, { ...caller, kind, sessionId });
     },
 
     /**

@@ -3,6 +3,7 @@ import { ADDRESS_LIMIT_DEFAULTS, addressLimitVariable, LIMITED_OPERATIONS, type 
 import type { EncryptionKey } from '../crypto/aead.js';
 import { loadOrCreateDevKeys } from './dev-keys.js';
 import { DEFAULT_WORKER_INTERVAL_MS } from '../mail/constants.js';
+import { DEFAULT_SESSION_MAX_AGE } from '../sessions/constants.js';
 import type { JWK } from 'jose';
 
 export type NodeEnv = 'production' | 'development' | 'test';
@@ -38,6 +39,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** Bearer token GET /metrics requires; unset (development only): /metrics is open. */
   metricsToken: string | undefined;
+  /** A session's absolute lifetime (ms), beyond which its sliding refresh tokens stop: log in again. */
+  sessionMaxAgeMs: number;
 }
 
 export { ConfigError, type TrustProxy };
@@ -90,5 +93,6 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     addressLimits: loadAddressLimits(env),
     trustProxy: z.trustProxy('TRUST_PROXY', env.TRUST_PROXY),
     metricsToken: env.METRICS_TOKEN ? z.secretToken('METRICS_TOKEN', env.METRICS_TOKEN) : undefined,
+    sessionMaxAgeMs: z.duration('SESSION_MAX_AGE', env.SESSION_MAX_AGE ?? DEFAULT_SESSION_MAX_AGE, 60, 10 * 366 * 86_400),
   };
 }

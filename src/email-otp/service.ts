@@ -97,7 +97,7 @@ export async function verifyEmailOtpAuthentication(deps: Deps, caller: Caller, o
     if (!factor?.completedAt) throw emailOtpErrors('EMAIL_OTP_INACTIVE');
     const check = await checkCode(trx, deps, { userId, purpose: 'email_otp_challenge', code: otp, consume: true });
     if (!check.valid) return undefined;
-    return issueSessionTokens(trx, deps, caller);
+    return issueSessionTokens(trx, deps, caller, 'emailOtp');
   });
   if (!tokens) throw emailOtpErrors('OTP_INVALID_EXPIRED');
   return tokens;

@@ -3,6 +3,7 @@ import { addressLimitGuard } from '../address-limits/guard.js';
 import type { Deps } from '../deps.js';
 import { authenticate, TOKEN_POLICIES, type TokenPolicy } from '../tokens/authenticate.js';
 import { handlers, type AnyHandler } from './registry.js';
+import { clientInfoOf, withClient } from './request-context.js';
 
 interface OperationSchema {
   operationId?: string;
@@ -47,11 +48,11 @@ export function operationResolver(deps: Deps) {
     if (!handler) throw new Error(`no handler for operation ${schema.operationId}: run npm run generate`);
     const policy = tokenPolicyOf(schema);
     const limitAddress = addressLimitGuard(deps, schema.operationId);
-    return async (req: Request, res: Response) => {
+    return (req: Request, res: Response) => withClient(clientInfoOf(req), async () => {
       if (limitAddress) await limitAddress(req);
       const auth = policy ? await authenticate(deps, policy, req.headers.authorization) : undefined;
       const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, auth, deps, req } as never);
       writeReply(res, reply as never);
-    };
+    });
   };
 }

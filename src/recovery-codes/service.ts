@@ -34,7 +34,7 @@ export async function authenticateRecoveryCode(deps: RecoveryDeps, caller: Calle
       if (safeEqual(hashRecoveryCode(deps, stored.salt, code), stored.codeHash)) matchId ??= stored.id;
     }
     if (!matchId || !(await consumeRecoveryCode(trx, matchId, new Date(deps.clock.now())))) return undefined;
-    return issueSessionTokens(trx, deps, caller);
+    return issueSessionTokens(trx, deps, caller, 'recoveryCode');
   });
   if (!tokens) throw recoveryCodeErrors('RECOVERY_CODE_INVALID');
   return tokens;

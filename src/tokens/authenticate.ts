@@ -4,7 +4,9 @@ import { hasTwoFactorEnabled } from '../two-factor/queries.js';
 import type { TokenKind } from './constants.js';
 import { verifyJwt } from './jwt.js';
 import { findLiveRefreshToken } from './queries.js';
-import { hashRefreshToken } from './service.js';
+import { hashRefreshToken } from './refresh-token.js';
+import { isSessionLive } from '../sessions/queries.js';
+import { detectRefreshTokenReuse } from '../sessions/reuse.js';
 import { tokenErrors } from './errors.js';
 
 /**
@@ -25,6 +27,8 @@ export interface AuthContext {
   passwordChangedAt: number;
   /** Set for refresh tokens: the hash that identifies the presented token. */
   refreshTokenHash?: Buffer;
+  /** The session of a refresh, access or sudo token (a partial token has none). */
+  sessionId?: string;
 }
 
 const ACCEPTED_JWT_KINDS: Record<Exclude<TokenPolicy, 'refreshToken'>, readonly string[]> = {
@@ -49,8 +53,11 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, po
   if (policy === 'refreshToken') {
     const refreshTokenHash = hashRefreshToken(token);
     const live = await findLiveRefreshToken(deps.db, refreshTokenHash, new Date(deps.clock.now()));
-    if (!live) throw tokenErrors('INVALID_TOKEN');
-    return { userId: live.userId, kind: 'refresh', refreshTokenHash, passwordChangedAt: live.passwordChangedAt };
+    if (!live) {
+      await detectRefreshTokenReuse(deps, refreshTokenHash);
+      throw tokenErrors('INVALID_TOKEN');
+    }
+    return { userId: live.userId, kind: 'refresh', refreshTokenHash, passwordChangedAt: live.passwordChangedAt, sessionId: live.sessionId };
   }
 
   const claims = await verifyJwt(deps.keys, deps.clock, token);
@@ -58,10 +65,14 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, po
   // A deleted user or a password changed since issue voids the token.
   const user = await findUserById(deps.db, claims.userId);
   if (!user || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+  // Access and sudo tokens live only as long as their session (a partial token precedes one).
+  if (claims.kind !== 'partial' && !(claims.sessionId && (await isSessionLive(deps.db, claims.sessionId, claims.userId, new Date(deps.clock.now()))))) {
+    throw tokenErrors('INVALID_TOKEN');
+  }
 
   if (claims.kind === 'access') {
     if (policy === 'sudoToken') throw tokenErrors('SUDO_TOKEN_REQUIRED');
     if (policy === 'sudoOrAccessWithout2fa' && (await hasTwoFactorEnabled(deps.db, claims.userId))) throw tokenErrors('SUDO_TOKEN_REQUIRED');
   }
-  return { userId: claims.userId, kind: claims.kind, passwordChangedAt: claims.passwordChangedAt };
+  return { userId: claims.userId, kind: claims.kind, passwordChangedAt: claims.passwordChangedAt, sessionId: claims.sessionId };
 }

@@ -9,11 +9,13 @@ export interface JwtClaims {
   kind: JwtKind;
   /** The user's password_changed_at (ms) when the token was issued: a later change invalidates it. */
   passwordChangedAt: number;
+  /** The session an access or sudo token belongs to (`sid`); a partial token has none. */
+  sessionId?: string;
 }
 
 export async function signJwt(keys: TokenKeys, clock: Clock, claims: JwtClaims): Promise<string> {
   const now = Math.floor(clock.now() / 1000);
-  return new SignJWT({ typ: claims.kind, pwc: claims.passwordChangedAt })
+  return new SignJWT({ typ: claims.kind, pwc: claims.passwordChangedAt, ...(claims.sessionId && { sid: claims.sessionId }) })
     .setProtectedHeader({ alg: JWT_ALGORITHM, kid: keys.signingKid, typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(keys.issuer)
@@ -38,7 +40,7 @@ export async function verifyJwt(keys: TokenKeys, clock: Clock, token: string): P
     });
     const kind = payload.typ;
     if ((kind !== 'access' && kind !== 'sudo' && kind !== 'partial') || typeof payload.pwc !== 'number') return undefined;
-    return { userId: payload.sub!, kind, passwordChangedAt: payload.pwc };
+    return { userId: payload.sub!, kind, passwordChangedAt: payload.pwc, ...(typeof payload.sid === 'string' && { sessionId: payload.sid }) };
   } catch {
     return undefined;
   }

@@ -81,7 +81,7 @@ export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: str
     const step = await matchStep(deps, userId, secret, code, 'active');
     // 0 rows from the guarded UPDATE = this step (or a later one) was already accepted: a replay.
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
-    return issueSessionTokens(trx, deps, caller);
+    return issueSessionTokens(trx, deps, caller, 'totp');
   });
   if (!tokens) throw totpErrors('TOTP_INVALID');
   return tokens;

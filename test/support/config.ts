@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../src/config/index.js';
 import { generateSigningKey } from '../../src/tokens/keys.js';
+import { DEFAULT_SESSION_MAX_AGE_MS } from '../../src/sessions/constants.js';
 
 /** A complete test configuration with fresh keys; override what a test needs. */
 export async function testConfig(overrides: Partial<Config> = {}): Promise<Config> {
@@ -25,6 +26,7 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     addressLimits: {},
     trustProxy: false,
     metricsToken: undefined,
+    sessionMaxAgeMs: DEFAULT_SESSION_MAX_AGE_MS,
     ...overrides,
   };
 }

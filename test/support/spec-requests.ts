@@ -1,5 +1,6 @@
 import { loadSpecText, parseSpec } from '../../src/http/spec.js';
 import { signJwt } from '../../src/tokens/jwt.js';
+import { hashRefreshToken } from '../../src/tokens/refresh-token.js';
 import type { Deps } from '../../src/deps.js';
 import type { JwtKind } from '../../src/tokens/constants.js';
 
@@ -57,14 +58,20 @@ const JWT_KIND_OF_SCHEME: Record<string, JwtKind> = {
 
 /**
  * A bearer token of the kind the operation's security scheme names, signed with the server's
- * key (JWTs), or the given refresh token (whose lookup is the check).
+ * key (JWTs; access and sudo ones carry `user.sessionId`), or the given refresh token (whose
+ * lookup is the check).
  */
-export async function tokenForScheme(deps: Pick<Deps, 'keys' | 'clock'>, scheme: string | undefined, user: { id: string; passwordChangedAt: number }, refreshToken: string): Promise<string | undefined> {
+export async function tokenForScheme(
+  deps: Pick<Deps, 'keys' | 'clock'>,
+  scheme: string | undefined,
+  user: { id: string; passwordChangedAt: number; sessionId?: string },
+  refreshToken: string,
+): Promise<string | undefined> {
   if (!scheme) return undefined;
   if (scheme === 'refreshToken') return refreshToken;
   const kind = JWT_KIND_OF_SCHEME[scheme];
   if (!kind) throw new Error(`unknown security scheme ${scheme}`);
-  return signJwt(deps.keys, deps.clock, { userId: user.id, kind, passwordChangedAt: user.passwordChangedAt });
+  return signJwt(deps.keys, deps.clock, { userId: user.id, kind, passwordChangedAt: user.passwordChangedAt, sessionId: kind === 'partial' ? undefined : user.sessionId });
 }
 
 /** The operation's request as the spec's examples describe it. */
@@ -77,4 +84,10 @@ export function exampleRequest(op: SpecOperation, token: string | undefined): { 
     body = JSON.stringify(op.bodyExample ?? {});
   }
   return { url: op.path, init: { method: op.method, headers, body } };
+}
+
+/** The session a refresh token belongs to (to mint JWTs of that session). */
+export async function sessionIdOf(deps: Pick<Deps, 'db'>, refreshToken: string): Promise<string> {
+  const row = await deps.db('refresh_tokens').where({ token_hash: hashRefreshToken(refreshToken) }).first('session_id');
+  return row.session_id;
 }

@@ -10,6 +10,8 @@ import * as createUnknownLoginCounters from './20261126000800_create_unknown_log
 import * as createPasswordResetSecrets from './20261201000100_create_password_reset_secrets.js';
 import * as addMailOutboxMessageRef from './20261201000200_add_mail_outbox_message_ref.js';
 import * as createAddressLimits from './20261201110500_create_address_limits.js';
+import * as createSessions from './20261201120000_create_sessions.js';
+import * as createSecurityEvents from './20261201120100_create_security_events.js';
 
 /** Migrations are imported statically: no file-system scan, so they run the same under tsx, vitest and a bundle. */
 const migrations: Record<string, Knex.Migration> = {
@@ -24,6 +26,8 @@ const migrations: Record<string, Knex.Migration> = {
   '20261201000100_create_password_reset_secrets': createPasswordResetSecrets,
   '20261201000200_add_mail_outbox_message_ref': addMailOutboxMessageRef,
   '20261201110500_create_address_limits': createAddressLimits,
+  '20261201120000_create_sessions': createSessions,
+  '20261201120100_create_security_events': createSecurityEvents,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
