@@ -4,6 +4,7 @@ import type { EncryptionKey } from '../crypto/aead.js';
 import { loadOrCreateDevKeys } from './dev-keys.js';
 import { DEFAULT_WORKER_INTERVAL_MS } from '../mail/constants.js';
 import { DEFAULT_SESSION_MAX_AGE } from '../sessions/constants.js';
+import { DEFAULT_SECURITY_EVENT_RETENTION_DAYS } from '../security-events/constants.js';
 import type { JWK } from 'jose';
 
 export type NodeEnv = 'production' | 'development' | 'test';
@@ -41,6 +42,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** A session's absolute lifetime (ms), beyond which its sliding refresh tokens stop: log in again. */
   sessionMaxAgeMs: number;
+  /** How long security events are kept (days); the hourly sweep deletes older ones. */
+  securityEventRetentionDays: number;
 }
 
 export { ConfigError, type TrustProxy };
@@ -94,5 +97,6 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     trustProxy: z.trustProxy('TRUST_PROXY', env.TRUST_PROXY),
     metricsToken: env.METRICS_TOKEN ? z.secretToken('METRICS_TOKEN', env.METRICS_TOKEN) : undefined,
     sessionMaxAgeMs: z.duration('SESSION_MAX_AGE', env.SESSION_MAX_AGE ?? DEFAULT_SESSION_MAX_AGE, 60, 10 * 366 * 86_400),
+    securityEventRetentionDays: z.int('SECURITY_EVENT_RETENTION_DAYS', env.SECURITY_EVENT_RETENTION_DAYS ?? String(DEFAULT_SECURITY_EVENT_RETENTION_DAYS), 1, 36_600),
   };
 }

@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../db/knex.js';
+import { deleteInBatches } from '../db/batch-delete.js';
 import type { SessionMethod } from '../../generated/types.gen.js';
 import type { ClientInfo } from '../http/request-context.js';
 import type { SessionEndReason } from './constants.js';
@@ -113,4 +114,9 @@ export async function findRotatedRefreshToken(
 ): Promise<{ sessionId: string; userId: string; rotatedAt: Date } | undefined> {
   const row = await db('refresh_tokens').where({ token_hash: tokenHash }).whereNotNull('rotated_at').first('session_id', 'user_id', 'rotated_at');
   return row ? { sessionId: row.session_id, userId: row.user_id, rotatedAt: row.rotated_at } : undefined;
+}
+
+/** The sweep: sessions ended or expired before `before`, with their refresh tokens (cascade). */
+export async function deleteFinishedSessions(db: Db, before: Date): Promise<number> {
+  return deleteInBatches(db, 'sessions', (q) => q.where('ended_at', '<', before).orWhere('expires_at', '<', before));
 }

@@ -27,6 +27,7 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     trustProxy: false,
     metricsToken: undefined,
     sessionMaxAgeMs: DEFAULT_SESSION_MAX_AGE_MS,
+    securityEventRetentionDays: 400,
     ...overrides,
   };
 }
