@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { withTx } from '../db/tx.js';
+import { recordSecurityEvent } from '../security-events/record.js';
 import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailChoice } from '../mail/index.js';
 import { checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
 import { claimMailSlot } from '../one-time-codes/throttle.js';
@@ -65,6 +66,7 @@ export async function putEmail(deps: Deps, userId: string, otp: string): Promise
       if (!check.valid || !check.targetEmail) return false;
       const notice = prepareNotice(deps, oldEmail, check.targetEmail, await takeTransfer(trx, userId));
       await updateUserEmail(trx, userId, check.targetEmail);
+      await recordSecurityEvent(trx, deps.clock, { userId, type: 'email_changed' });
       await enqueueMail(trx, deps, notice);
       return true;
     });

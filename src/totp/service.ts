@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { withTx } from '../db/tx.js';
+import { recordSecurityEvent } from '../security-events/record.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
 import { issueSessionTokens, type Caller } from '../tokens/service.js';
@@ -64,6 +65,7 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
     const codes = await recoveryCodesForNewMethod(trx, deps, userId);
     await activatePendingTotp(trx, userId, new Date(deps.clock.now()));
+    await recordSecurityEvent(trx, deps.clock, { userId, type: 'method_enabled', detail: { method: 'totp' } });
     return codes;
   });
   if (!recoveryCodes) throw totpErrors('TOTP_INVALID');
@@ -100,5 +102,6 @@ export async function removeTotp(deps: TotpDeps, userId: string): Promise<void> 
     await lockForMethodRemoval(trx, userId);
     if (!(await deactivateTotp(trx, userId))) throw totpErrors('TOTP_ALREADY_INACTIVE');
     await afterMethodRemoved(trx, userId);
+    await recordSecurityEvent(trx, deps.clock, { userId, type: 'method_removed', detail: { method: 'totp' } });
   });
 }

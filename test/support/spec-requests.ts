@@ -8,6 +8,7 @@ import type { JwtKind } from '../../src/tokens/constants.js';
 export interface SpecOperation {
   operationId: string;
   method: string;
+  /** The URL path, path parameters filled in with their examples. */
   path: string;
   /** The security scheme (= token policy), undefined for `security: []`. */
   scheme?: string;
@@ -35,7 +36,8 @@ export const specOperations: SpecOperation[] = Object.entries(spec.paths as Reco
     return {
       operationId: op.operationId as string,
       method: method.toUpperCase(),
-      path,
+      // Path parameters take their examples: a concrete URL the router matches.
+      path: path.replace(/\{(\w+)\}/g, (_, name: string) => String((op.parameters ?? []).map(deref).find((p: any) => p.in === 'path' && p.name === name)?.example)),
       scheme: op.security?.[0] ? Object.keys(op.security[0])[0] : undefined,
       bodySchema: json ? deref(json.schema) : undefined,
       bodyExample: json?.example,
