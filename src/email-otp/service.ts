@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
-import { recordSecurityEvent } from '../security-events/record.js';
+import { recordAndNotify } from '../security-events/notices.js';
 import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailChoice, type MailKind } from '../mail/index.js';
 import { checkCode, issueCode, newCode } from '../one-time-codes/codes.js';
 import type { CodePurpose } from '../one-time-codes/constants.js';
@@ -73,7 +73,7 @@ export async function completeEmailOtp(deps: Deps, userId: string, otp: string):
     if (!check.valid) return undefined;
     const codes = await recoveryCodesForNewMethod(trx, deps, userId);
     await activateEmailOtp(trx, userId, check.targetEmail ?? factor.pendingEmail, new Date(deps.clock.now()));
-    await recordSecurityEvent(trx, deps.clock, { userId, type: 'method_enabled', detail: { method: 'emailOtp' } });
+    await recordAndNotify(trx, deps, { userId, type: 'method_enabled', detail: { method: 'emailOtp' } });
     // Challenge codes sent to a previous address die with it.
     await deleteCode(trx, userId, 'email_otp_challenge');
     return codes;
@@ -121,6 +121,6 @@ export async function removeEmailOtp(deps: Deps, userId: string): Promise<void> 
     await deleteCode(trx, userId, 'email_otp_setup');
     await deleteCode(trx, userId, 'email_otp_challenge');
     await afterMethodRemoved(trx, userId);
-    await recordSecurityEvent(trx, deps.clock, { userId, type: 'method_removed', detail: { method: 'emailOtp' } });
+    await recordAndNotify(trx, deps, { userId, type: 'method_removed', detail: { method: 'emailOtp' } });
   });
 }

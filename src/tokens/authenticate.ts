@@ -46,7 +46,7 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match[1]?.trim() || undefined;
 }
 
-export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys'>, policy: TokenPolicy, authorization: string | undefined): Promise<AuthContext> {
+export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys' | 'mail' | 'log'>, policy: TokenPolicy, authorization: string | undefined): Promise<AuthContext> {
   const token = bearerToken(authorization);
   if (!token) throw tokenErrors('NO_TOKEN_PROVIDED');
 

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import { withTx } from '../db/tx.js';
-import { recordSecurityEvent } from '../security-events/record.js';
+import { recordAndNotify } from '../security-events/notices.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
 import { issueSessionTokens, type Caller } from '../tokens/service.js';
@@ -11,7 +11,7 @@ import { totpErrors } from './errors.js';
 import { generateTotpSecret, matchTotpStep, otpauthUrl, UnusableTotpSecretError } from './otp.js';
 import { activatePendingTotp, claimTotpStep, deactivateTotp, findTotpFactor, lockTotpFactor, upsertPendingTotp } from './queries.js';
 
-type TotpDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys' | 'log'>;
+type TotpDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys' | 'log' | 'mail'>;
 
 /** Associated data for the sealed secret: a ciphertext copied to another user's row does not open. */
 const secretContext = (userId: string) => `totp_factors:${userId}`;
@@ -65,7 +65,7 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
     const codes = await recoveryCodesForNewMethod(trx, deps, userId);
     await activatePendingTotp(trx, userId, new Date(deps.clock.now()));
-    await recordSecurityEvent(trx, deps.clock, { userId, type: 'method_enabled', detail: { method: 'totp' } });
+    await recordAndNotify(trx, deps, { userId, type: 'method_enabled', detail: { method: 'totp' } });
     return codes;
   });
   if (!recoveryCodes) throw totpErrors('TOTP_INVALID');
@@ -102,6 +102,6 @@ export async function removeTotp(deps: TotpDeps, userId: string): Promise<void> 
     await lockForMethodRemoval(trx, userId);
     if (!(await deactivateTotp(trx, userId))) throw totpErrors('TOTP_ALREADY_INACTIVE');
     await afterMethodRemoved(trx, userId);
-    await recordSecurityEvent(trx, deps.clock, { userId, type: 'method_removed', detail: { method: 'totp' } });
+    await recordAndNotify(trx, deps, { userId, type: 'method_removed', detail: { method: 'totp' } });
   });
 }
