@@ -248,13 +248,14 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
 
     /**
      * The next mail to `to` that no earlier call returned, as written by the service's file
-     * transport (no SMTP_URL); waits for the mail worker up to `timeoutMs`.
+     * transport (no SMTP_URL), security notices left out; waits for the mail worker up to `timeoutMs`.
      */
     async nextMail(to: string, timeoutMs = 10_000): Promise<ParsedMail> {
       const dir = join(required(env, 'CONTRACT_DATA_DIR'), 'mail');
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml') && !seenMails.has(f)).sort();
+        // Security notices (`<id>-security_notice.eml`) interleave with the code mails the hooks wait for.
+        const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml') && !f.endsWith('-security_notice.eml') && !seenMails.has(f)).sort();
         for (const file of files) {
           const mail = await simpleParser(await readFile(join(dir, file)));
           const recipients = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((g) => g.value.map((a) => (a.address ?? '').toLowerCase()));

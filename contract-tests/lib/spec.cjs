@@ -83,9 +83,17 @@ function listOperations(spec) {
 }
 
 /** The spec operation a request hits: exact path match (the spec has no path templates). */
+/** Whether a request path fits a spec path, `{param}` standing for one non-empty segment. */
+function pathMatches(template, path) {
+  const pattern = template.split('/').map((part) => (/^\{[^}]+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))).join('/');
+  return new RegExp(`^${pattern}$`).test(path);
+}
+
 function findOperation(spec, method, uri) {
   const path = uri.split('?')[0];
-  return listOperations(spec).find((op) => op.method === method.toUpperCase() && op.path === path);
+  const candidates = listOperations(spec).filter((op) => op.method === method.toUpperCase());
+  // A literal path wins over a template (none overlap today, but `/a/b` must not become `/a/{id}`).
+  return candidates.find((op) => op.path === path) || candidates.find((op) => pathMatches(op.path, path));
 }
 
 const mediaTypeOf = (contentType) => (contentType || '').split(';')[0].trim().toLowerCase();

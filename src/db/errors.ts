@@ -16,7 +16,10 @@ const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
 
 /** Messages of pg and knex for a connection that ended or could not be had in time. */
 const UNAVAILABLE_MESSAGES = [
-  /^Connection terminated/, // pg: server closed the socket, or connectionTimeoutMillis expired
+  // pg: server closed the socket, or connectionTimeoutMillis expired; knex prefixes a query's
+  // error with its SQL ("select … - Connection terminated unexpectedly" on a pooled connection
+  // the server just terminated).
+  /(^| - )Connection terminated/,
   /^Knex: Timeout acquiring a connection/, // knex: acquireConnectionTimeout
   /^timeout expired$/, // pg: connect timeout
   /Client has encountered a connection error and is not queryable/,
