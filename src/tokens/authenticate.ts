@@ -62,9 +62,9 @@ export async function authenticate(deps: Pick<Deps, 'db' | 'clock' | 'keys' | 'm
 
   const claims = await verifyJwt(deps.keys, deps.clock, token);
   if (!claims || !ACCEPTED_JWT_KINDS[policy].includes(claims.kind)) throw tokenErrors('INVALID_TOKEN');
-  // A deleted user or a password changed since issue voids the token.
+  // A deleted or disabled user, or a password changed since issue, voids the token.
   const user = await findUserById(deps.db, claims.userId);
-  if (!user || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+  if (!user || user.disabledAt || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
   // Access and sudo tokens live only as long as their session (a partial token precedes one).
   if (claims.kind !== 'partial' && !(claims.sessionId && (await isSessionLive(deps.db, claims.sessionId, claims.userId, new Date(deps.clock.now()))))) {
     throw tokenErrors('INVALID_TOKEN');

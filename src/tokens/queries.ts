@@ -33,6 +33,7 @@ export async function findLiveRefreshToken(db: Db | Tx, tokenHash: Buffer, now: 
     .where({ 't.token_hash': tokenHash })
     .whereNull('t.revoked_at')
     .whereNull('s.ended_at')
+    .whereNull('u.disabled_at')
     .where('t.expires_at', '>', now)
     .whereRaw('t.password_changed_at = u.password_changed_at')
     .first('t.user_id', 'u.password_changed_at', 't.session_id');

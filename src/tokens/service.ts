@@ -93,6 +93,8 @@ export async function login(deps: TokenDeps, username: string, password: string)
     },
   );
   if (!passed) throw loginErrors('PASSWORD_INCORRECT');
+  // A disabled account answers like a wrong password, after the same check.
+  if (user.disabledAt) throw loginErrors('PASSWORD_INCORRECT');
 
   const methods = await findActiveMethods(deps.db, user.id);
   if (methods.length) {

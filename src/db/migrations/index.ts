@@ -12,6 +12,7 @@ import * as addMailOutboxMessageRef from './20261201000200_add_mail_outbox_messa
 import * as createAddressLimits from './20261201110500_create_address_limits.js';
 import * as createSessions from './20261201120000_create_sessions.js';
 import * as createSecurityEvents from './20261201120100_create_security_events.js';
+import * as addUsersDisabledAt from './20261201120200_add_users_disabled_at.js';
 
 /** Migrations are imported statically: no file-system scan, so they run the same under tsx, vitest and a bundle. */
 const migrations: Record<string, Knex.Migration> = {
@@ -28,6 +29,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261201110500_create_address_limits': createAddressLimits,
   '20261201120000_create_sessions': createSessions,
   '20261201120100_create_security_events': createSecurityEvents,
+  '20261201120200_add_users_disabled_at': addUsersDisabledAt,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
