@@ -7,7 +7,7 @@ import type { SecurityEventType } from './constants.js';
 import { recordSecurityEvent } from './record.js';
 
 /** The events the owner is mailed about at once (templates `security_notice`, `it.event`). */
-export type NoticedEvent = Extract<SecurityEventType, 'method_enabled' | 'method_removed' | 'recovery_codes_reset' | 'recovery_code_used' | 'refresh_token_reused' | 'account_disabled'>;
+export type NoticedEvent = Extract<SecurityEventType, 'method_enabled' | 'method_removed' | 'recovery_codes_reset' | 'recovery_code_used' | 'refresh_token_reused' | 'account_disabled' | 'two_factor_reset'>;
 
 type NoticeDeps = Pick<Deps, 'clock' | 'mail' | 'log'>;
 

@@ -5,18 +5,23 @@ import { createDb } from '../db/knex.js';
 import { systemClock } from '../deps.js';
 import { createLogger } from '../log.js';
 import { createMailDeps } from '../mail/index.js';
+import { resetTwoFactor } from '../two-factor/reset.js';
 import { disableUser, enableUser } from './access.js';
 
+const ACTIONS = { disable: disableUser, enable: enableUser, 'reset-2fa': resetTwoFactor } as const;
+const DONE = { disable: 'disabled', enable: 'enabled', 'reset-2fa': 'reset the 2FA of' } as const;
+const ALREADY = { disable: 'was already disabled', enable: 'was not disabled', 'reset-2fa': 'has no 2FA method' } as const;
+
 /**
- * npm run user:disable -- --email E / npm run user:enable -- --email E (the first argument,
- * `disable` or `enable`, comes from package.json). The notice is queued in the outbox; the
- * service's mail worker sends it.
+ * npm run user:disable | user:enable | user:reset-2fa -- --email E (the first argument, the
+ * action, comes from package.json). A notice is queued in the outbox; the service's mail worker
+ * sends it.
  */
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({ options: { email: { type: 'string' } }, allowPositionals: true });
-  const action = positionals[0];
-  if ((action !== 'disable' && action !== 'enable') || !values.email) {
-    console.error('usage: npm run user:disable -- --email <email>  |  npm run user:enable -- --email <email>');
+  const action = positionals[0] as keyof typeof ACTIONS | undefined;
+  if (!action || !(action in ACTIONS) || !values.email) {
+    console.error('usage: npm run user:disable | user:enable | user:reset-2fa -- --email <email>');
     return 1;
   }
   const config = await loadConfig();
@@ -24,12 +29,12 @@ async function main(): Promise<number> {
   const db = createDb(database.url, 2);
   try {
     const deps = { db, clock: systemClock, mail: createMailDeps(config), log: createLogger(config.logLevel) };
-    const result = await (action === 'disable' ? disableUser : enableUser)(deps, values.email);
+    const result = await ACTIONS[action](deps, values.email);
     if (result === 'no-account') {
       console.error(`error: no account with email ${values.email}`);
       return 1;
     }
-    console.log(result === 'changed' ? `${action}d ${values.email}` : `${values.email} was already ${action}d`);
+    console.log(result === 'changed' ? `${DONE[action]} ${values.email}` : `${values.email} ${ALREADY[action]}`);
     return 0;
   } finally {
     await db.destroy();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { systemClock } from '../../src/deps.js';
 import { disableUser, enableUser } from '../../src/users/access.js';
+import { resetTwoFactor } from '../../src/two-factor/reset.js';
 import { findUserByEmail } from '../../src/users/queries.js';
 import { createUser } from '../../src/users/service.js';
 import { createTestDatabase } from '../support/database.js';
@@ -75,5 +76,23 @@ describe('disabling and enabling an account (user:disable, user:enable)', () => 
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/no account/);
     expect((await cli('disable')).code).toBe(1);
+  });
+
+  it('user:reset-2fa removes every method and the recovery codes, ends every session, records and mails; the next login needs the password only', async () => {
+    const { user, accessToken } = await userWithTotp(server);
+    expect(await resetTwoFactor(server.deps, user.email)).toBe('changed');
+    expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(accessToken) })).response.status).toBe(401);
+    const login = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
+    expect(login.response.status).toBe(200); // no 2FA_REQUIRED any more
+    const fresh = (await sdk.getAccessToken({ client: server.client, headers: bearer(login.data as string) })).data as string;
+    expect((await sdk.getTwoFa({ client: server.client, headers: bearer(fresh) })).data).toMatchObject({ enabled: false, totp: null, recoveryCodes: null });
+    expect(Number((await server.deps.db('recovery_codes').where({ user_id: user.id }).count({ n: '*' }).first())!.n)).toBe(0);
+    expect((await types(user.id)).filter((t) => t === 'two_factor_reset')).toHaveLength(1);
+    const notice = await server.deps.db('mail_outbox').where({ to_address: user.email, kind: 'security_notice' }).orderBy('id', 'desc').first('subject');
+    expect(notice?.subject).toBe('Two-factor authentication of your SmartgridOne account was reset');
+    // Nothing left to reset: nothing done, no second event.
+    expect(await resetTwoFactor(server.deps, user.email)).toBe('unchanged');
+    expect((await types(user.id)).filter((t) => t === 'two_factor_reset')).toHaveLength(1);
+    expect((await cli('reset-2fa', '--email', 'nobody@example.com')).code).toBe(1);
   });
 });
