@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { CompleteEmailOtpData, CompleteEmailOtpErrors, CompleteEmailOtpResponses, CompleteTotpData, CompleteTotpErrors, CompleteTotpResponses, CompleteWebauthnData, CompleteWebauthnErrors, CompleteWebauthnResponses, GetAccessTokenData, GetAccessTokenErrors, GetAccessTokenResponses, GetApiReferenceData, GetApiReferenceResponses, GetHealthData, GetHealthResponses, GetJwksData, GetJwksResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOpenApiSpecData, GetOpenApiSpecResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRefreshTokenData, GetRefreshTokenErrors, GetRefreshTokenResponses, GetTwoFaData, GetTwoFaErrors, GetTwoFaResponses, InitiateEmailOtpAuthenticationData, InitiateEmailOtpAuthenticationErrors, InitiateEmailOtpAuthenticationResponses, InitiateEmailOtpData, InitiateEmailOtpErrors, InitiateEmailOtpResponses, InitiatePasskeyLoginData, InitiatePasskeyLoginErrors, InitiatePasskeyLoginResponses, InitiatePutEmailData, InitiatePutEmailErrors, InitiatePutEmailResponses, InitiateTotpData, InitiateTotpErrors, InitiateTotpResponses, InitiateWebauthnAuthenticationData, InitiateWebauthnAuthenticationErrors, InitiateWebauthnAuthenticationResponses, InitiateWebauthnData, InitiateWebauthnErrors, InitiateWebauthnResponses, ListWebauthnCredentialsData, ListWebauthnCredentialsErrors, ListWebauthnCredentialsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, NewEmailOtpWaitDurationData, NewEmailOtpWaitDurationErrors, NewEmailOtpWaitDurationResponses, PasskeyLoginData, PasskeyLoginErrors, PasskeyLoginResponses, PostForgotPasswordData, PostForgotPasswordErrors, PostForgotPasswordResponses, PutEmailData, PutEmailErrors, PutEmailResponses, RecoveryCodeGuessWaitDurationData, RecoveryCodeGuessWaitDurationErrors, RecoveryCodeGuessWaitDurationResponses, RemoveEmailOtpData, RemoveEmailOtpErrors, RemoveEmailOtpResponses, RemoveTotpData, RemoveTotpErrors, RemoveTotpResponses, RemoveWebauthnCredentialData, RemoveWebauthnCredentialErrors, RemoveWebauthnCredentialResponses, ResetRecoveryCodesData, ResetRecoveryCodesErrors, ResetRecoveryCodesResponses, SendPasswordResetData, SendPasswordResetErrors, SendPasswordResetResponses, TotpGuessWaitDurationData, TotpGuessWaitDurationErrors, TotpGuessWaitDurationResponses, UpdatePasswordViaOtpData, UpdatePasswordViaOtpErrors, UpdatePasswordViaOtpResponses, UpdatePasswordViaSudoData, UpdatePasswordViaSudoErrors, UpdatePasswordViaSudoResponses, ValidateAccessTokenData, ValidateAccessTokenErrors, ValidateAccessTokenResponses, ValidatePasswordResetData, ValidatePasswordResetErrors, ValidatePasswordResetResponses, ValidateRefreshTokenData, ValidateRefreshTokenErrors, ValidateRefreshTokenResponses, VerifyEmailOtpAuthenticationData, VerifyEmailOtpAuthenticationErrors, VerifyEmailOtpAuthenticationResponses, VerifyRecoveryCodesData, VerifyRecoveryCodesErrors, VerifyRecoveryCodesResponses, VerifyTotpData, VerifyTotpErrors, VerifyTotpResponses, VerifyWebauthnData, VerifyWebauthnErrors, VerifyWebauthnResponses } from './types.gen.js';
+import type { CompleteEmailOtpData, CompleteEmailOtpErrors, CompleteEmailOtpResponses, CompleteTotpData, CompleteTotpErrors, CompleteTotpResponses, CompleteWebauthnData, CompleteWebauthnErrors, CompleteWebauthnResponses, EndOtherSessionsData, EndOtherSessionsErrors, EndOtherSessionsResponses, EndSessionData, EndSessionErrors, EndSessionResponses, GetAccessTokenData, GetAccessTokenErrors, GetAccessTokenResponses, GetApiReferenceData, GetApiReferenceResponses, GetHealthData, GetHealthResponses, GetJwksData, GetJwksResponses, GetMetricsData, GetMetricsErrors, GetMetricsResponses, GetOpenApiSpecData, GetOpenApiSpecResponses, GetReadinessData, GetReadinessErrors, GetReadinessResponses, GetRefreshTokenData, GetRefreshTokenErrors, GetRefreshTokenResponses, GetTwoFaData, GetTwoFaErrors, GetTwoFaResponses, InitiateEmailOtpAuthenticationData, InitiateEmailOtpAuthenticationErrors, InitiateEmailOtpAuthenticationResponses, InitiateEmailOtpData, InitiateEmailOtpErrors, InitiateEmailOtpResponses, InitiatePasskeyLoginData, InitiatePasskeyLoginErrors, InitiatePasskeyLoginResponses, InitiatePutEmailData, InitiatePutEmailErrors, InitiatePutEmailResponses, InitiateTotpData, InitiateTotpErrors, InitiateTotpResponses, InitiateWebauthnAuthenticationData, InitiateWebauthnAuthenticationErrors, InitiateWebauthnAuthenticationResponses, InitiateWebauthnData, InitiateWebauthnErrors, InitiateWebauthnResponses, ListSecurityEventsData, ListSecurityEventsErrors, ListSecurityEventsResponses, ListSessionsData, ListSessionsErrors, ListSessionsResponses, ListWebauthnCredentialsData, ListWebauthnCredentialsErrors, ListWebauthnCredentialsResponses, LoginData, LoginErrors, LoginResponses, LogoutData, LogoutErrors, LogoutResponses, NewEmailOtpWaitDurationData, NewEmailOtpWaitDurationErrors, NewEmailOtpWaitDurationResponses, PasskeyLoginData, PasskeyLoginErrors, PasskeyLoginResponses, PostForgotPasswordData, PostForgotPasswordErrors, PostForgotPasswordResponses, PutEmailData, PutEmailErrors, PutEmailResponses, RecoveryCodeGuessWaitDurationData, RecoveryCodeGuessWaitDurationErrors, RecoveryCodeGuessWaitDurationResponses, RemoveEmailOtpData, RemoveEmailOtpErrors, RemoveEmailOtpResponses, RemoveTotpData, RemoveTotpErrors, RemoveTotpResponses, RemoveWebauthnCredentialData, RemoveWebauthnCredentialErrors, RemoveWebauthnCredentialResponses, ResetRecoveryCodesData, ResetRecoveryCodesErrors, ResetRecoveryCodesResponses, SendPasswordResetData, SendPasswordResetErrors, SendPasswordResetResponses, TotpGuessWaitDurationData, TotpGuessWaitDurationErrors, TotpGuessWaitDurationResponses, UpdatePasswordViaOtpData, UpdatePasswordViaOtpErrors, UpdatePasswordViaOtpResponses, UpdatePasswordViaSudoData, UpdatePasswordViaSudoErrors, UpdatePasswordViaSudoResponses, ValidateAccessTokenData, ValidateAccessTokenErrors, ValidateAccessTokenResponses, ValidatePasswordResetData, ValidatePasswordResetErrors, ValidatePasswordResetResponses, ValidateRefreshTokenData, ValidateRefreshTokenErrors, ValidateRefreshTokenResponses, VerifyEmailOtpAuthenticationData, VerifyEmailOtpAuthenticationErrors, VerifyEmailOtpAuthenticationResponses, VerifyRecoveryCodesData, VerifyRecoveryCodesErrors, VerifyRecoveryCodesResponses, VerifyTotpData, VerifyTotpErrors, VerifyTotpResponses, VerifyWebauthnData, VerifyWebauthnErrors, VerifyWebauthnResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -499,6 +499,50 @@ export const updatePasswordViaSudo = <ThrowOnError extends boolean = false>(opti
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * End all other sessions
+ *
+ * Ends every live session of the caller except the current one: their refresh tokens stop working at once, their access and sudo tokens at the next online check.
+ */
+export const endOtherSessions = <ThrowOnError extends boolean = false>(options?: Options<EndOtherSessionsData, ThrowOnError>) => (options?.client ?? client).delete<EndOtherSessionsResponses, EndOtherSessionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/user/sessions',
+    ...options
+});
+
+/**
+ * List sessions
+ *
+ * The caller's live sessions (one per login: its refresh-token chain), newest first. `current` marks the session the caller's token belongs to. `address` is the client address as the per-address limits see it (IPv4, or the IPv6 /64); it and `userAgent` are those of the last login or rotation.
+ */
+export const listSessions = <ThrowOnError extends boolean = false>(options?: Options<ListSessionsData, ThrowOnError>) => (options?.client ?? client).get<ListSessionsResponses, ListSessionsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/user/sessions',
+    ...options
+});
+
+/**
+ * End a session
+ *
+ * Ends one of the caller's live sessions (the current one too): its refresh token stops working at once, its access and sudo tokens at the next online check.
+ */
+export const endSession = <ThrowOnError extends boolean = false>(options: Options<EndSessionData, ThrowOnError>) => (options.client ?? client).delete<EndSessionResponses, EndSessionErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/user/sessions/{id}',
+    ...options
+});
+
+/**
+ * Security events
+ *
+ * The caller's security history, newest first: sign-ins, failed guesses, 2FA changes, password and email changes, ended sessions, refresh-token reuse, operator actions. Never a secret. Pages of `limit` events; pass `next` as `before` for the following page (`next` is `null` on the last page). Events older than the retention (`SECURITY_EVENT_RETENTION_DAYS`) are deleted.
+ */
+export const listSecurityEvents = <ThrowOnError extends boolean = false>(options?: Options<ListSecurityEventsData, ThrowOnError>) => (options?.client ?? client).get<ListSecurityEventsResponses, ListSecurityEventsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/user/security-events',
+    ...options
 });
 
 /**

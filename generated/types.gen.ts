@@ -178,6 +178,12 @@ export type TotpUninitializedError = {
     message: 'TOTP_UNINITIALIZED';
 };
 
+export type SessionNotFoundError = {
+    statusCode: 404;
+    error: 'Not Found';
+    message: 'SESSION_NOT_FOUND';
+};
+
 export type TotpAlreadyInactiveError = {
     statusCode: 409;
     error: 'Conflict';
@@ -312,6 +318,55 @@ export type NotReadyError = {
     statusCode: 503;
     error: string;
     message: 'NOT_READY';
+};
+
+/**
+ * How the session was made.
+ */
+export type SessionMethod = 'password' | 'totp' | 'emailOtp' | 'recoveryCode' | 'webauthn' | 'passkey';
+
+export type Session = {
+    id: string;
+    createdAt: string;
+    /**
+     * The last login or refresh-token rotation.
+     */
+    lastUsedAt: string;
+    /**
+     * When its refresh token expires: 14 days after the last rotation, never later than `SESSION_MAX_AGE` after `createdAt`.
+     */
+    expiresAt: string;
+    userAgent: string | null;
+    address: string | null;
+    method: SessionMethod;
+    /**
+     * The session of the token this request carried.
+     */
+    current: boolean;
+};
+
+export type SecurityEventType = 'login_succeeded' | 'login_failed' | 'second_factor_failed' | 'backoff_engaged' | 'method_enabled' | 'method_removed' | 'recovery_codes_reset' | 'recovery_code_used' | 'password_changed' | 'password_reset' | 'email_changed' | 'session_ended' | 'refresh_token_reused' | 'account_disabled' | 'account_enabled' | 'two_factor_reset';
+
+export type SecurityEvent = {
+    id: string;
+    type: SecurityEventType;
+    at: string;
+    address: string | null;
+    userAgent: string | null;
+    /**
+     * Non-secret context (the method, the session, how many recovery codes remain, …).
+     */
+    detail: {
+        [key: string]: unknown;
+    };
+};
+
+export type SecurityEventPage = {
+    events: Array<SecurityEvent>;
+    /**
+     * Pass as `before` for the next (older) page; `null` on the last page.
+     */
+    next: string | null;
 };
 
 export type UserIdResponse = {
@@ -2025,6 +2080,142 @@ export type UpdatePasswordViaSudoResponses = {
 };
 
 export type UpdatePasswordViaSudoResponse = UpdatePasswordViaSudoResponses[keyof UpdatePasswordViaSudoResponses];
+
+export type EndOtherSessionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/user/sessions';
+};
+
+export type EndOtherSessionsErrors = {
+    /**
+     * A token error, or an access token where a sudo token is required.
+     */
+    401: SudoTokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type EndOtherSessionsError = EndOtherSessionsErrors[keyof EndOtherSessionsErrors];
+
+export type EndOtherSessionsResponses = {
+    /**
+     * Done. The body is the JSON value `null`.
+     */
+    200: JsonNull;
+};
+
+export type EndOtherSessionsResponse = EndOtherSessionsResponses[keyof EndOtherSessionsResponses];
+
+export type ListSessionsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/user/sessions';
+};
+
+export type ListSessionsErrors = {
+    /**
+     * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
+     */
+    401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type ListSessionsError = ListSessionsErrors[keyof ListSessionsErrors];
+
+export type ListSessionsResponses = {
+    /**
+     * The caller's live sessions, newest first.
+     */
+    200: Array<Session>;
+};
+
+export type ListSessionsResponse = ListSessionsResponses[keyof ListSessionsResponses];
+
+export type EndSessionData = {
+    body?: never;
+    path: {
+        id: string;
+    };
+    query?: never;
+    url: '/user/sessions/{id}';
+};
+
+export type EndSessionErrors = {
+    /**
+     * The request breaks the schema (`message` is the validator's text) or, for `newPassword`, the password rule (`message` names the rule).
+     */
+    400: BadRequestError;
+    /**
+     * A token error, or an access token where a sudo token is required.
+     */
+    401: SudoTokenUnauthorizedError;
+    /**
+     * The caller has no live session with this id.
+     */
+    404: SessionNotFoundError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type EndSessionError = EndSessionErrors[keyof EndSessionErrors];
+
+export type EndSessionResponses = {
+    /**
+     * Done. The body is the JSON value `null`.
+     */
+    200: JsonNull;
+};
+
+export type EndSessionResponse = EndSessionResponses[keyof EndSessionResponses];
+
+export type ListSecurityEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * The `next` cursor of the previous page (opaque).
+         */
+        before?: string;
+        limit?: number;
+    };
+    url: '/user/security-events';
+};
+
+export type ListSecurityEventsErrors = {
+    /**
+     * The request breaks the schema (`message` is the validator's text) or, for `newPassword`, the password rule (`message` names the rule).
+     */
+    400: BadRequestError;
+    /**
+     * No token, or a malformed, forged, expired or revoked token, or one of a kind this endpoint does not take.
+     */
+    401: TokenUnauthorizedError;
+    /**
+     * The database cannot be reached (a connection could not be had within about 2 s, or the server refused or dropped it). Nothing was changed; retry after `retryAfter` seconds.
+     */
+    503: ServiceUnavailableError;
+};
+
+export type ListSecurityEventsError = ListSecurityEventsErrors[keyof ListSecurityEventsErrors];
+
+export type ListSecurityEventsResponses = {
+    /**
+     * A page of the caller's security events, newest first.
+     */
+    200: SecurityEventPage;
+};
+
+export type ListSecurityEventsResponse = ListSecurityEventsResponses[keyof ListSecurityEventsResponses];
 
 export type PostForgotPasswordData = {
     body: ForgotPasswordRequest;

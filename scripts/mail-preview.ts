@@ -10,7 +10,8 @@ import { createMailDeps, MailConfigurationError, prepareMail } from '../src/mail
 
 const SAMPLE = {
   to: 'jane.doe@example.com',
-  variables: { code: '482913', email: 'jane.new@example.com' },
+  // security_notice: the reuse notice (the most urgent); the other events share its frame.
+  variables: { code: '482913', email: 'jane.new@example.com', event: 'refresh_token_reused', at: '2026-12-01 11:58:02 UTC', address: '203.0.113.7', device: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/136.0' },
   links: { reset: { path: '/reset-password', query: { email: 'jane.doe@example.com', otp: '482913' } } },
 };
 

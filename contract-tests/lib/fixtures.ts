@@ -11,6 +11,7 @@ import type { JwtKind } from '../../src/tokens/constants.js';
 import { signJwt } from '../../src/tokens/jwt.js';
 import { loadTokenKeys, type TokenKeys } from '../../src/tokens/keys.js';
 import { findUserById } from '../../src/users/queries.js';
+import { startSession } from '../../src/sessions/service.js';
 import { createUser } from '../../src/users/service.js';
 import { wrongCode } from '../../test/support/codes.js';
 import { codeFrom, recipientsOf } from '../../test/support/smtp.js';
@@ -176,12 +177,13 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
      * runs without JWT_SIGNING_KEYS, so its keys are in CONTRACT_DATA_DIR/dev-keys.json).
      */
     async jwt(user: User, kind: JwtKind): Promise<string> {
-      if (!keys) {
-        const config = await loadConfig({ DATA_DIR: required(env, 'CONTRACT_DATA_DIR'), PORT: new URL(baseUrl).port, PUBLIC_URL: env.PUBLIC_URL });
-        keys = await loadTokenKeys(config.signingKeys, config.publicUrl);
-      }
+      const config = await loadConfig({ DATA_DIR: required(env, 'CONTRACT_DATA_DIR'), PORT: new URL(baseUrl).port, PUBLIC_URL: env.PUBLIC_URL });
+      if (!keys) keys = await loadTokenKeys(config.signingKeys, config.publicUrl);
       const row = await findUserById(database(), user.id);
-      return signJwt(keys, systemClock, { userId: user.id, kind, passwordChangedAt: row!.passwordChangedAt.getTime() });
+      const caller = { userId: user.id, passwordChangedAt: row!.passwordChangedAt.getTime() };
+      // An access or sudo token belongs to a session: a new one, made here like a login would.
+      const sessionId = kind === 'partial' ? undefined : (await startSession(database(), { clock: systemClock, config }, caller, 'password')).sessionId;
+      return signJwt(keys, systemClock, { ...caller, kind, sessionId });
     },
 
     /**
@@ -285,13 +287,14 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
 
     /**
      * The next mail to `to` that no earlier call returned, as written by the service's file
-     * transport (no SMTP_URL); waits for the mail worker up to `timeoutMs`.
+     * transport (no SMTP_URL), security notices left out; waits for the mail worker up to `timeoutMs`.
      */
     async nextMail(to: string, timeoutMs = 10_000): Promise<ParsedMail> {
       const dir = join(required(env, 'CONTRACT_DATA_DIR'), 'mail');
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml') && !seenMails.has(f)).sort();
+        // Security notices (`<id>-security_notice.eml`) interleave with the code mails the hooks wait for.
+        const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.eml') && !f.endsWith('-security_notice.eml') && !seenMails.has(f)).sort();
         for (const file of files) {
           const mail = await simpleParser(await readFile(join(dir, file)));
           if (recipientsOf(mail).includes(to.toLowerCase())) {

@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../db/knex.js';
 import type { Clock } from '../deps.js';
 import { withTx } from '../db/tx.js';
+import { recordFailedGuess } from '../security-events/guesses.js';
 import { secondsUntil, type ApiError } from '../http/errors.js';
 import { nextGuessAt, type GuessFactor } from './constants.js';
 import { claimGuess, findCounter, lockCounter, lockCounterForCaller, recordFailure, resetCounter, resetGuessCounter, type CounterKey } from './queries.js';
@@ -41,8 +42,10 @@ export async function guardGuess<T, L = undefined>(
     const wait = secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), now);
     if (wait > 0) throw options.tooMany(wait);
     const result = await evaluate(trx, loaded);
-    if (result === undefined) await recordFailure(trx, options, new Date(now));
-    else if (counter.failures > 0) await resetCounter(trx, options);
+    if (result === undefined) {
+      await recordFailure(trx, options, new Date(now));
+      if ('userId' in options) await recordFailedGuess(trx, clock, { ...options, failuresBefore: counter.failures });
+    } else if (counter.failures > 0) await resetCounter(trx, options);
     return result;
   });
 }

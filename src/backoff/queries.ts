@@ -47,7 +47,7 @@ export async function lockCounter(trx: Tx, key: CounterKey): Promise<GuessCounte
 export async function lockCounterForCaller(trx: Tx, key: { userId: string; factor: GuessFactor }, passwordChangedAt: number): Promise<GuessCounter | undefined> {
   const { rows } = await trx.raw(
     `insert into guess_counters (user_id, factor)
-     select u.id, ? from users u where u.id = ? and u.password_changed_at = ?
+     select u.id, ? from users u where u.id = ? and u.password_changed_at = ? and u.disabled_at is null
      on conflict (user_id, factor) do update set failures = guess_counters.failures
      returning failures, last_failure_at`,
     [key.factor, key.userId, new Date(passwordChangedAt)],

@@ -85,6 +85,15 @@ export const z = {
     }
     return { limit, periodSeconds };
   },
+  /** A duration: whole seconds, or a number with `s`, `m`, `h` or `d` (`90d`); returns milliseconds. */
+  duration(name: string, value: string, minSeconds: number, maxSeconds: number): number {
+    const match = /^\s*(\d+)\s*([smhd]?)\s*$/.exec(value);
+    const seconds = match ? Number(match[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'] : NaN;
+    if (!(seconds >= minSeconds && seconds <= maxSeconds)) {
+      throw new ConfigError(`${name} must be a duration from ${minSeconds} to ${maxSeconds} seconds: whole seconds or a number with s, m, h or d (e.g. 90d); got "${value}"`);
+    }
+    return seconds * 1000;
+  },
   /**
    * Express's `trust proxy` forms: a hop count, or a comma list of addresses, CIDRs and the names
    * loopback, linklocal, uniquelocal. `true` (trust every hop) is refused: it would take the

@@ -4,6 +4,8 @@ import type { EncryptionKey } from '../crypto/aead.js';
 import { loadOrCreateDevKeys } from './dev-keys.js';
 import { DEFAULT_WORKER_INTERVAL_MS } from '../mail/constants.js';
 import { DEFAULT_SHUTDOWN_DRAIN_MS } from '../ops/lifecycle.js';
+import { DEFAULT_SESSION_MAX_AGE } from '../sessions/constants.js';
+import { DEFAULT_SECURITY_EVENT_RETENTION_DAYS } from '../security-events/constants.js';
 import type { JWK } from 'jose';
 import { availableParallelism } from 'node:os';
 
@@ -52,6 +54,10 @@ export interface Config {
   webauthnRpName: string;
   /** After SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes. */
   shutdownDrainMs: number;
+  /** A session's absolute lifetime (ms), beyond which its sliding refresh tokens stop: log in again. */
+  sessionMaxAgeMs: number;
+  /** How long security events are kept (days); the hourly sweep deletes older ones. */
+  securityEventRetentionDays: number;
 }
 
 export { ConfigError, type TrustProxy };
@@ -111,6 +117,8 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     webauthnRpId: env.WEBAUTHN_RP_ID ? z.rpId('WEBAUTHN_RP_ID', env.WEBAUTHN_RP_ID) : new URL(publicUrl).hostname,
     webauthnRpName: env.WEBAUTHN_RP_NAME?.trim() || 'SmartgridOne',
     shutdownDrainMs: z.int('SHUTDOWN_DRAIN_MS', env.SHUTDOWN_DRAIN_MS ?? String(DEFAULT_SHUTDOWN_DRAIN_MS), 0, 600_000),
+    sessionMaxAgeMs: z.duration('SESSION_MAX_AGE', env.SESSION_MAX_AGE ?? DEFAULT_SESSION_MAX_AGE, 60, 10 * 366 * 86_400),
+    securityEventRetentionDays: z.int('SECURITY_EVENT_RETENTION_DAYS', env.SECURITY_EVENT_RETENTION_DAYS ?? String(DEFAULT_SECURITY_EVENT_RETENTION_DAYS), 1, 36_600),
   };
 }
 

@@ -25,13 +25,14 @@ export async function findEmailOtpFactor(db: Db | Tx, userId: string): Promise<E
 
 /**
  * The factor of a caller holding a token, with the token's user-row check in the same statement:
- * undefined when the user is gone or changed the password; `{ factor: undefined }` when the
+ * undefined when the user is gone, disabled or changed the password; `{ factor: undefined }` when the
  * user has none.
  */
 export async function findEmailOtpFactorForCaller(db: Db | Tx, userId: string, passwordChangedAt: number): Promise<{ factor: EmailOtpFactor | undefined } | undefined> {
   const row = await db('users as u')
     .leftJoin('email_otp_factors as f', 'f.user_id', 'u.id')
     .where({ 'u.id': userId, 'u.password_changed_at': new Date(passwordChangedAt) })
+    .whereNull('u.disabled_at')
     .first('f.user_id', ...columns.map((column) => `f.${column}`));
   if (!row) return undefined;
   return { factor: row.user_id ? toFactor(row) : undefined };

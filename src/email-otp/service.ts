@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
+import { recordAndNotify } from '../security-events/notices.js';
 import { assertMailDomainAllowed, type MailChoice, type MailKind } from '../mail/index.js';
 import { checkCode } from '../one-time-codes/codes.js';
 import type { CodePurpose } from '../one-time-codes/constants.js';
@@ -73,6 +74,7 @@ export async function completeEmailOtp(deps: Deps, userId: string, otp: string):
     if (!check.valid) return undefined;
     const codes = await recoveryCodesForNewMethod(trx, deps, userId);
     await activateEmailOtp(trx, userId, check.targetEmail ?? factor.pendingEmail, new Date(deps.clock.now()));
+    await recordAndNotify(trx, deps, { userId, type: 'method_enabled', detail: { method: 'emailOtp' } });
     // Challenge codes sent to a previous address die with it.
     await deleteCode(trx, userId, 'email_otp_challenge');
     return codes;
@@ -106,7 +108,7 @@ export async function verifyEmailOtpAuthentication(deps: Deps, caller: Caller, o
     if (!factor?.completedAt) throw emailOtpErrors('EMAIL_OTP_INACTIVE');
     const check = await checkCode(trx, deps, { userId, purpose: 'email_otp_challenge', code: otp, consume: true });
     if (!check.valid) return undefined;
-    return issueSessionTokens(trx, deps, caller);
+    return issueSessionTokens(trx, deps, caller, 'emailOtp');
   });
   if (!tokens) throw emailOtpErrors('OTP_INVALID_EXPIRED');
   return tokens;
@@ -128,5 +130,6 @@ export async function removeEmailOtp(deps: Deps, userId: string): Promise<void> 
     await deleteCode(trx, userId, 'email_otp_setup');
     await deleteCode(trx, userId, 'email_otp_challenge');
     await afterMethodRemoved(trx, userId);
+    await recordAndNotify(trx, deps, { userId, type: 'method_removed', detail: { method: 'emailOtp' } });
   });
 }

@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { withTx } from '../db/tx.js';
+import { recordSecurityEvent } from '../security-events/record.js';
 import { assertMailDomainAllowed, enqueueMail, prepareMail, type MailChoice } from '../mail/index.js';
 import { checkCode } from '../one-time-codes/codes.js';
 import { mailCode } from '../one-time-codes/mail-code.js';
@@ -69,6 +70,7 @@ export async function putEmail(deps: Deps, userId: string, otp: string): Promise
       if (!check.valid || !check.targetEmail) return false;
       const notice = prepareNotice(deps, oldEmail, check.targetEmail, await takeTransfer(trx, userId));
       await updateUserEmail(trx, userId, check.targetEmail);
+      await recordSecurityEvent(trx, deps.clock, { userId, type: 'email_changed' });
       await enqueueMail(trx, deps, notice);
       return true;
     });

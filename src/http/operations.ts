@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { authenticate, TOKEN_POLICIES, type TokenPolicy, type UserRowCheck } from '../tokens/authenticate.js';
 import { admittedPermit, HASHING_OPERATIONS } from './hash-admission.js';
 import { handlers, type AnyHandler } from './registry.js';
+import { clientInfoOf, withClient } from './request-context.js';
 
 interface OperationSchema {
   operationId?: string;
@@ -57,7 +58,7 @@ export function operationResolver(deps: Deps) {
     const limitAddress = addressLimitGuard(deps, schema.operationId);
     const hashes = HASHING_OPERATIONS.has(schema.operationId!);
     const userRowCheck: UserRowCheck = USER_ROW_CHECKED_IN_OPERATION.has(schema.operationId!) ? 'inOperation' : 'here';
-    return async (req: Request, res: Response) => {
+    return (req: Request, res: Response) => withClient(clientInfoOf(req), async () => {
       // Before the token check or any query (taken by hashAdmission ahead of the validator): past
       // the hash queue the answer is an immediate 503 SERVER_BUSY that cost no database work.
       const hashPermit = hashes ? admittedPermit(res, deps.hashLimiter) : undefined;
@@ -70,6 +71,6 @@ export function operationResolver(deps: Deps) {
       } finally {
         hashPermit?.release();
       }
-    };
+    });
   };
 }

@@ -4,6 +4,8 @@ import { emailTransferHandlers } from '../email-transfer/handlers.js';
 import { opsHandlers } from '../ops/handlers.js';
 import { passwordHandlers } from '../password/handlers.js';
 import { recoveryCodeHandlers } from '../recovery-codes/handlers.js';
+import { securityEventHandlers } from '../security-events/handlers.js';
+import { sessionHandlers } from '../sessions/handlers.js';
 import { tokenHandlers } from '../tokens/handlers.js';
 import { totpHandlers } from '../totp/handlers.js';
 import { twoFactorHandlers } from '../two-factor/handlers.js';
@@ -25,4 +27,6 @@ export const handlers = {
   ...emailOtpHandlers,
   ...webauthnHandlers,
   ...emailTransferHandlers,
+  ...sessionHandlers,
+  ...securityEventHandlers,
 } satisfies Record<OperationId, AnyHandler>;

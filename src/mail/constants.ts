@@ -9,6 +9,7 @@ export const MAIL_KINDS: readonly MailKind[] = [
   'password_reset_code',
   'password_reset_link',
   'password_changed_notice',
+  'security_notice',
 ];
 
 /** The three files a kind needs: `<kind>.subject.eta`, `<kind>.html.eta`, `<kind>.txt.eta`. */
@@ -27,6 +28,7 @@ export const REQUIRED_VARIABLES: Record<MailKind, { variables: string[]; links: 
   password_reset_code: { variables: ['code'], links: ['reset'] },
   password_reset_link: { variables: [], links: ['reset'] },
   password_changed_notice: { variables: [], links: [] },
+  security_notice: { variables: ['event', 'at'], links: [] },
 };
 
 // Outbox delivery. Backoff after the n-th failed try: BASE · 2^(n-1), capped; 8 tries span about 1 h 10 min.

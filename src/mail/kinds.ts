@@ -6,7 +6,9 @@ export type MailKind =
   | 'email_changed_notice'
   | 'password_reset_code'
   | 'password_reset_link'
-  | 'password_changed_notice';
+  | 'password_changed_notice'
+  /** What happened to the account (a security event), when and from where: `it.event` picks the text. */
+  | 'security_notice';
 
 /**
  * Kinds anyone may have sent to any address, and that are sent only when the address has an

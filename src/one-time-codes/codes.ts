@@ -3,6 +3,7 @@ import type { Tx } from '../db/knex.js';
 import { hmacSha256, safeEqual } from '../crypto/hash.js';
 import { numericCode } from '../crypto/random.js';
 import { lockCounter, recordFailure, resetCounter, type CounterKey } from '../backoff/queries.js';
+import { recordFailedGuess } from '../security-events/guesses.js';
 import { CODE_LENGTH, CODE_TTL_MS, FAILURE_WINDOW_MS, MAX_FAILED_ATTEMPTS, MAX_FAILURES_PER_DAY, type CodePurpose } from './constants.js';
 import { countFailedAttempt, deleteCode, lockCode, upsertCode } from './queries.js';
 
@@ -82,6 +83,7 @@ export async function checkCode(
     await countFailedAttempt(trx, userId, input.purpose); // no row for an absent code: 0 rows, same statement
     if (!windowOpen) await resetCounter(trx, counterKey);
     await recordFailure(trx, counterKey, new Date(now));
+    if ('userId' in counterKey) await recordFailedGuess(trx, deps.clock, { ...counterKey, failuresBefore: windowOpen ? counter.failures : 0 });
     return { valid: false };
   }
   if (counter.failures > 0) await resetCounter(trx, counterKey);

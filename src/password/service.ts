@@ -5,6 +5,8 @@ import { safeEqual } from '../crypto/hash.js';
 import { enqueueMail, prepareMail, type PreparedMail } from '../mail/index.js';
 import { deleteCode } from '../one-time-codes/queries.js';
 import { revokeAllRefreshTokens } from '../tokens/queries.js';
+import { endUserSessions } from '../sessions/end.js';
+import { recordSecurityEvent } from '../security-events/record.js';
 import { passwordRuleViolation } from '../users/password-rule.js';
 import { RESET_PURPOSE } from './constants.js';
 import { passwordRuleError } from './errors.js';
@@ -48,6 +50,9 @@ export async function applyPasswordChange(
   const updated = await updatePasswordHash(trx, { userId: change.userId, passwordHash: change.passwordHash, now, expectedHash: change.expectedHash });
   if (!updated) return false;
   await revokeAllRefreshTokens(trx, change.userId, now);
+  await endUserSessions(trx, deps.clock, { userId: change.userId, which: 'all', reason: 'password_changed' });
+  // A change checks the old password (expectedHash); a reset proves the mailbox instead.
+  await recordSecurityEvent(trx, deps.clock, { userId: change.userId, type: change.expectedHash ? 'password_changed' : 'password_reset' });
   await resetGuessCounter(trx, change.userId, 'password');
   await enqueueMail(trx, deps, change.notice);
   return true;

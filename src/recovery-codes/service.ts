@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
+import { recordAndNotify } from '../security-events/notices.js';
 import { safeEqual } from '../crypto/hash.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
 import { issueSessionTokens, tokenCheckOf, type Caller } from '../tokens/service.js';
@@ -9,7 +10,7 @@ import { hashRecoveryCode, replaceRecoveryCodes } from './codes.js';
 import { recoveryCodeErrors } from './errors.js';
 import { consumeRecoveryCode, findRecoveryCodes, summarizeRecoveryCodes } from './queries.js';
 
-type RecoveryDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys'>;
+type RecoveryDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys' | 'mail' | 'log'>;
 
 const tooManyChecks = (retryAfter: number) => recoveryCodeErrors('TOO_MANY_RECOVERY_CODE_CHECKS', { retryAfter });
 
@@ -43,7 +44,9 @@ export async function authenticateRecoveryCode(deps: RecoveryDeps, caller: Calle
       if (safeEqual(hashRecoveryCode(deps, stored.salt, code), stored.codeHash)) matchId ??= stored.id;
     }
     if (!matchId || !(await consumeRecoveryCode(trx, matchId, new Date(deps.clock.now())))) return undefined;
-    return issueSessionTokens(trx, deps, caller);
+    const { remaining } = await summarizeRecoveryCodes(trx, userId);
+    await recordAndNotify(trx, deps, { userId, type: 'recovery_code_used', detail: { remaining } });
+    return issueSessionTokens(trx, deps, caller, 'recoveryCode');
   });
   if (!tokens) throw recoveryCodeErrors('RECOVERY_CODE_INVALID');
   return tokens;
@@ -53,6 +56,7 @@ export async function authenticateRecoveryCode(deps: RecoveryDeps, caller: Calle
 export async function resetRecoveryCodes(deps: RecoveryDeps, userId: string): Promise<string[]> {
   return withTx(deps.db, async (trx) => {
     if (!(await hasTwoFactorEnabled(trx, userId))) throw recoveryCodeErrors('2FA_IS_DISABLED');
+    await recordAndNotify(trx, deps, { userId, type: 'recovery_codes_reset' });
     return replaceRecoveryCodes(trx, deps, userId);
   });
 }

@@ -14,3 +14,12 @@ export const QUIET_COUNTER_RETENTION_MS = Math.max(MAX_WAIT_MS, FAILURE_WINDOW_M
 export const MAIL_SLOT_RETENTION_MS = MAIL_INTERVAL_MS;
 
 export { FINISHED_MAIL_RETENTION_MS };
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A session ended or expired this long ago is deleted with its refresh tokens. Its tokens are
+ * dead either way; the day keeps a replayed token of a just-ended session a plain 401 rather
+ * than an unknown one, which tells nothing more. What happened stays in security_events.
+ */
+export const FINISHED_SESSION_RETENTION_MS = DAY_MS;

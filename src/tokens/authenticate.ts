@@ -6,7 +6,9 @@ import type { TokenKind } from './constants.js';
 import { verifyJwt } from './jwt.js';
 import { findLiveRefreshToken } from './queries.js';
 import { readRefreshCookie } from './refresh-cookie.js';
-import { hashRefreshToken } from './service.js';
+import { hashRefreshToken } from './refresh-token.js';
+import { isSessionLive } from '../sessions/queries.js';
+import { detectRefreshTokenReuse } from '../sessions/reuse.js';
 import { tokenErrors } from './errors.js';
 
 /**
@@ -29,6 +31,8 @@ export interface AuthContext {
   refreshTokenHash?: Buffer;
   /** The refresh token came in the HttpOnly cookie (cookie mode), not in the Authorization header. */
   viaCookie?: boolean;
+  /** The session of a refresh, access or sudo token (a partial token has none). */
+  sessionId?: string;
 }
 
 /** The request headers a token can come in. */
@@ -74,7 +78,7 @@ function refreshCookieToken(deps: Pick<Deps, 'config' | 'mail'>, presented: Pres
 export type UserRowCheck = 'here' | 'inOperation';
 
 export async function authenticate(
-  deps: Pick<Deps, 'db' | 'clock' | 'keys' | 'config' | 'mail'>,
+  deps: Pick<Deps, 'db' | 'clock' | 'keys' | 'config' | 'mail' | 'log'>,
   policy: TokenPolicy,
   presented: PresentedCredentials,
   userRowCheck: UserRowCheck = 'here',
@@ -86,8 +90,11 @@ export async function authenticate(
     if (!token) throw tokenErrors('NO_TOKEN_PROVIDED');
     const refreshTokenHash = hashRefreshToken(token);
     const live = await findLiveRefreshToken(deps.db, refreshTokenHash, new Date(deps.clock.now()));
-    if (!live) throw tokenErrors('INVALID_TOKEN');
-    return { userId: live.userId, kind: 'refresh', refreshTokenHash, passwordChangedAt: live.passwordChangedAt, viaCookie: cookieToken !== undefined };
+    if (!live) {
+      await detectRefreshTokenReuse(deps, refreshTokenHash);
+      throw tokenErrors('INVALID_TOKEN');
+    }
+    return { userId: live.userId, kind: 'refresh', refreshTokenHash, passwordChangedAt: live.passwordChangedAt, sessionId: live.sessionId, viaCookie: cookieToken !== undefined };
   }
 
   const token = bearer;
@@ -95,15 +102,20 @@ export async function authenticate(
 
   const claims = verifyJwt(deps.keys, deps.clock, token);
   if (!claims || !ACCEPTED_JWT_KINDS[policy].includes(claims.kind)) throw tokenErrors('INVALID_TOKEN');
-  // A deleted user or a password changed since issue voids the token.
+  // A deleted or disabled user, or a password changed since issue, voids the token (checked here,
+  // or by the operation's own first statement: UserRowCheck).
   if (userRowCheck === 'here' || policy === 'sudoOrAccessWithout2fa') {
     const user = await findUserById(deps.db, claims.userId);
-    if (!user || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+    if (!user || user.disabledAt || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+  }
+  // Access and sudo tokens live only as long as their session (a partial token precedes one).
+  if (claims.kind !== 'partial' && !(claims.sessionId && (await isSessionLive(deps.db, claims.sessionId, claims.userId, new Date(deps.clock.now()))))) {
+    throw tokenErrors('INVALID_TOKEN');
   }
 
   if (claims.kind === 'access') {
     if (policy === 'sudoToken') throw tokenErrors('SUDO_TOKEN_REQUIRED');
     if (policy === 'sudoOrAccessWithout2fa' && (await hasTwoFactorEnabled(deps.db, claims.userId))) throw tokenErrors('SUDO_TOKEN_REQUIRED');
   }
-  return { userId: claims.userId, kind: claims.kind, passwordChangedAt: claims.passwordChangedAt };
+  return { userId: claims.userId, kind: claims.kind, passwordChangedAt: claims.passwordChangedAt, sessionId: claims.sessionId };
 }

@@ -8,6 +8,8 @@ export interface JwtClaims {
   kind: JwtKind;
   /** The user's password_changed_at (ms) when the token was issued: a later change invalidates it. */
   passwordChangedAt: number;
+  /** The session an access or sudo token belongs to (`sid`); a partial token has none. */
+  sessionId?: string;
 }
 
 // Compact JWS (RFC 7515) with Ed25519 through node:crypto, synchronously: no thread-pool hop, so
@@ -22,6 +24,7 @@ export function signJwt(keys: TokenKeys, clock: Clock, claims: JwtClaims): strin
   const payload = encode({
     typ: claims.kind,
     pwc: claims.passwordChangedAt,
+    ...(claims.sessionId && { sid: claims.sessionId }),
     sub: claims.userId,
     iss: keys.issuer,
     jti: randomUUID(),
@@ -78,5 +81,5 @@ export function verifyJwt(keys: TokenKeys, clock: Clock, token: string): JwtClai
   if (payload.nbf !== undefined && (!isNumber(payload.nbf) || payload.nbf > now)) return undefined;
   const kind = payload.typ;
   if ((kind !== 'access' && kind !== 'sudo' && kind !== 'partial') || !isNumber(payload.pwc)) return undefined;
-  return { userId: payload.sub, kind, passwordChangedAt: payload.pwc };
+  return { userId: payload.sub, kind, passwordChangedAt: payload.pwc, ...(typeof payload.sid === 'string' && { sessionId: payload.sid }) };
 }

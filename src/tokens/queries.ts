@@ -2,10 +2,11 @@ import type { Db, Tx } from '../db/knex.js';
 
 export async function insertRefreshToken(
   db: Db | Tx,
-  row: { userId: string; tokenHash: Buffer; passwordChangedAt: number; now: Date; expiresAt: Date },
+  row: { userId: string; sessionId: string; tokenHash: Buffer; passwordChangedAt: number; now: Date; expiresAt: Date },
 ): Promise<void> {
   await db('refresh_tokens').insert({
     user_id: row.userId,
+    session_id: row.sessionId,
     token_hash: row.tokenHash,
     password_changed_at: new Date(row.passwordChangedAt),
     created_at: row.now,
@@ -13,52 +14,44 @@ export async function insertRefreshToken(
   });
 }
 
-/**
- * A refresh token for a session that must still be the user's current one, in one statement:
- * the user row is read FOR SHARE and must still carry `passwordChangedAt` (re-checked on the
- * newest row version if a password change committed meanwhile). False = no row inserted: the
- * user is gone or changed the password.
- */
-export async function insertRefreshTokenIfPasswordUnchanged(
-  trx: Tx,
-  row: { userId: string; tokenHash: Buffer; passwordChangedAt: number; now: Date; expiresAt: Date },
-): Promise<boolean> {
-  const { rows } = await trx.raw(
-    `insert into refresh_tokens (user_id, token_hash, password_changed_at, created_at, expires_at)
-     select u.id, ?, u.password_changed_at, ?, ? from users u
-      where u.id = ? and u.password_changed_at = ?
-        for share
-     returning user_id`,
-    [row.tokenHash, row.now, row.expiresAt, row.userId, new Date(row.passwordChangedAt)],
-  );
-  return rows.length === 1;
+/** A live refresh token's owner, the password change time it was issued under, and its session. */
+export interface RefreshTokenOwner {
+  userId: string;
+  passwordChangedAt: number;
+  sessionId: string;
 }
 
 /**
- * The owner of a live refresh token: unrevoked, unexpired, and issued under the owner's current
- * password (so one created by a login racing a password change is dead even if the change's
- * revocation did not see it). Also returns that password change time.
+ * The owner of a live refresh token: unrevoked, unexpired, of a session not ended, and issued
+ * under the owner's current password (so one created by a login racing a password change is dead
+ * even if the change's revocation did not see it). Also returns that password change time.
  */
-export async function findLiveRefreshToken(db: Db | Tx, tokenHash: Buffer, now: Date): Promise<{ userId: string; passwordChangedAt: number } | undefined> {
+export async function findLiveRefreshToken(db: Db | Tx, tokenHash: Buffer, now: Date): Promise<RefreshTokenOwner | undefined> {
   const row = await db('refresh_tokens as t')
     .join('users as u', 'u.id', 't.user_id')
+    .join('sessions as s', 's.id', 't.session_id')
     .where({ 't.token_hash': tokenHash })
     .whereNull('t.revoked_at')
+    .whereNull('s.ended_at')
+    .whereNull('u.disabled_at')
     .where('t.expires_at', '>', now)
     .whereRaw('t.password_changed_at = u.password_changed_at')
-    .first('t.user_id', 'u.password_changed_at');
-  return row ? { userId: row.user_id, passwordChangedAt: row.password_changed_at.getTime() } : undefined;
+    .first('t.user_id', 'u.password_changed_at', 't.session_id');
+  return row ? { userId: row.user_id, passwordChangedAt: row.password_changed_at.getTime(), sessionId: row.session_id } : undefined;
 }
 
-/** Revokes one live token; the guarded UPDATE makes rotation single-use under concurrency. */
-export async function revokeRefreshToken(db: Db | Tx, tokenHash: Buffer, now: Date): Promise<{ userId: string; passwordChangedAt: number } | undefined> {
+/**
+ * Revokes one live token; the guarded UPDATE makes rotation single-use under concurrency. A
+ * rotation also marks it rotated away, which makes presenting it again a reuse.
+ */
+export async function revokeRefreshToken(db: Db | Tx, tokenHash: Buffer, now: Date, how: 'revoked' | 'rotated' = 'revoked'): Promise<RefreshTokenOwner | undefined> {
   const [row] = await db('refresh_tokens')
     .where({ token_hash: tokenHash })
     .whereNull('revoked_at')
     .where('expires_at', '>', now)
-    .update({ revoked_at: now })
-    .returning(['user_id', 'password_changed_at']);
-  return row ? { userId: row.user_id, passwordChangedAt: row.password_changed_at.getTime() } : undefined;
+    .update({ revoked_at: now, ...(how === 'rotated' && { rotated_at: now }) })
+    .returning(['user_id', 'password_changed_at', 'session_id']);
+  return row ? { userId: row.user_id, passwordChangedAt: row.password_changed_at.getTime(), sessionId: row.session_id } : undefined;
 }
 
 export async function revokeAllRefreshTokens(db: Db | Tx, userId: string, now: Date): Promise<number> {

@@ -1,17 +1,20 @@
 import type { Deps } from '../deps.js';
 import type { Db, Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
-import { randomToken } from '../crypto/random.js';
-import { hmacSha256, sha256 } from '../crypto/hash.js';
+import { hmacSha256 } from '../crypto/hash.js';
 import { burnPasswordCheck, verifyPassword } from '../crypto/password.js';
 import { guardHashedGuess, refuseEarlyGuess } from '../backoff/guard.js';
 import type { HashPermit } from '../crypto/hash-limiter.js';
 import { normalizeEmail } from '../users/email.js';
 import { findUserByEmail } from '../users/queries.js';
 import { findActiveMethods } from '../two-factor/queries.js';
-import { REFRESH_TOKEN_TTL_MS, type JwtKind } from './constants.js';
+import type { SessionMethod } from '../../generated/types.gen.js';
+import { continueSession, startSession } from '../sessions/service.js';
+import { endUserSessions } from '../sessions/end.js';
+import type { JwtKind } from './constants.js';
 import { signJwt } from './jwt.js';
-import { insertRefreshToken, insertRefreshTokenIfPasswordUnchanged, revokeRefreshToken } from './queries.js';
+import { revokeRefreshToken } from './queries.js';
+import { hashRefreshToken } from './refresh-token.js';
 import { loginErrors, tokenErrors } from './errors.js';
 
 type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys' | 'config'>;
@@ -20,50 +23,38 @@ type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys' | 'config'>;
 export interface Caller {
   userId: string;
   passwordChangedAt: number;
+  /** The session of the caller's token (refresh, access, sudo); a partial token has none. */
+  sessionId?: string;
 }
 
-export function hashRefreshToken(token: string): Buffer {
-  return sha256(token);
-}
+export { hashRefreshToken };
 
-/** A new login for the caller, bound to the password the caller's check saw (see findLiveRefreshToken). */
-export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock'>, caller: Caller): Promise<string> {
-  const token = randomToken();
-  const now = deps.clock.now();
-  await insertRefreshToken(db, {
-    userId: caller.userId,
-    tokenHash: hashRefreshToken(token),
-    passwordChangedAt: caller.passwordChangedAt,
-    now: new Date(now),
-    expiresAt: new Date(now + REFRESH_TOKEN_TTL_MS),
-  });
-  return token;
+/** A new login for the caller: a session made by `method` and its first refresh token. */
+export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock' | 'config'>, caller: Caller, method: SessionMethod): Promise<string> {
+  return (await startSession(db, deps, caller, method)).refreshToken;
 }
 
 /** A JWT for a caller whose token was just checked: it carries the password change time of that check. */
 export function issueJwt(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): string {
-  return signJwt(deps.keys, deps.clock, { userId: caller.userId, kind, passwordChangedAt: caller.passwordChangedAt });
+  return signJwt(deps.keys, deps.clock, { userId: caller.userId, kind, passwordChangedAt: caller.passwordChangedAt, sessionId: caller.sessionId });
 }
 
 /**
- * What every passed second factor earns: a new login (refresh), an access token and a sudo token.
- * One statement: the refresh token is inserted only if the user row, read FOR SHARE, still
- * carries the caller's password change time. A password change committing meanwhile either
- * waits for this transaction (and then revokes the new refresh token) or has already voided the
- * caller's token (401 INVALID_TOKEN, and the caller's transaction rolls back).
+ * What every passed second factor earns: a refresh token, an access token and a sudo token, all of
+ * one session: a new one made by `method` after a partial token, the caller's own continued after
+ * an access or sudo token (a step-up stays one session).
+ * The user row is read FOR SHARE and must still carry the caller's password change time: a
+ * password change committing meanwhile either waits for this transaction (and then revokes the
+ * new refresh token) or has already voided the caller's token (401 INVALID_TOKEN).
  */
-export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Caller) {
-  const refreshToken = randomToken();
-  const now = deps.clock.now();
-  const claims = { userId: caller.userId, passwordChangedAt: caller.passwordChangedAt };
-  const issued = await insertRefreshTokenIfPasswordUnchanged(trx, {
-    userId: caller.userId,
-    tokenHash: hashRefreshToken(refreshToken),
-    passwordChangedAt: caller.passwordChangedAt,
-    now: new Date(now),
-    expiresAt: new Date(now + REFRESH_TOKEN_TTL_MS),
-  });
-  if (!issued) throw tokenErrors('INVALID_TOKEN');
+export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Caller, method: SessionMethod) {
+  const { userId } = caller;
+  const row = await trx('users').where({ id: userId }).forShare().first('password_changed_at');
+  if (!row || row.password_changed_at.getTime() !== caller.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+  const { sessionId, refreshToken } = caller.sessionId
+    ? { sessionId: caller.sessionId, refreshToken: await continueSession(trx, deps, { ...caller, sessionId: caller.sessionId }) }
+    : await startSession(trx, deps, caller, method);
+  const claims = { userId, passwordChangedAt: caller.passwordChangedAt, sessionId };
   // Signing is synchronous and takes microseconds (node:crypto Ed25519, jwt.ts).
   return { accessToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }), refreshToken, sudoToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }) };
 }
@@ -104,25 +95,31 @@ export async function login(deps: TokenDeps, hashing: HashPermit, username: stri
   }
   const passed = await guardHashedGuess(deps.db, deps.clock, guess, () => hashing.run(() => verifyPassword(passwordHash, password)));
   if (!passed) throw loginErrors('PASSWORD_INCORRECT');
+  // A disabled account answers like a wrong password, after the same check.
+  if (user.disabledAt) throw loginErrors('PASSWORD_INCORRECT');
 
   const methods = await findActiveMethods(deps.db, user.id);
   if (methods.length) {
     const partialToken = signJwt(deps.keys, deps.clock, { userId: user.id, kind: 'partial', passwordChangedAt: user.passwordChangedAt.getTime() });
     throw loginErrors('2FA_REQUIRED', { partialToken, methods });
   }
-  return issueRefreshToken(deps.db, deps, { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() });
+  return issueRefreshToken(deps.db, deps, { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() }, 'password');
 }
 
 /** Single use: of two concurrent rotations of one token, one gets a new token and one gets 401. */
 export async function rotateRefreshToken(deps: TokenDeps, refreshTokenHash: Buffer): Promise<string> {
   return withTx(deps.db, async (trx) => {
-    const revoked = await revokeRefreshToken(trx, refreshTokenHash, new Date(deps.clock.now()));
+    const revoked = await revokeRefreshToken(trx, refreshTokenHash, new Date(deps.clock.now()), 'rotated');
     if (!revoked) throw tokenErrors('INVALID_TOKEN');
-    return issueRefreshToken(trx, deps, revoked);
+    return continueSession(trx, deps, revoked);
   });
 }
 
+/** Logout ends the token's session. */
 export async function logout(deps: TokenDeps, refreshTokenHash: Buffer): Promise<void> {
-  const revoked = await revokeRefreshToken(deps.db, refreshTokenHash, new Date(deps.clock.now()));
-  if (!revoked) throw tokenErrors('INVALID_TOKEN');
+  await withTx(deps.db, async (trx) => {
+    const revoked = await revokeRefreshToken(trx, refreshTokenHash, new Date(deps.clock.now()));
+    if (!revoked) throw tokenErrors('INVALID_TOKEN');
+    await endUserSessions(trx, deps.clock, { userId: revoked.userId, which: { only: revoked.sessionId }, reason: 'logout' });
+  });
 }

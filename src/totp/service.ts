@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
+import { recordAndNotify } from '../security-events/notices.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
 import { issueSessionTokens, tokenCheckOf, type Caller } from '../tokens/service.js';
@@ -12,7 +13,7 @@ import { totpErrors } from './errors.js';
 import { generateTotpSecret, matchTotpStep, otpauthUrl, UnusableTotpSecretError } from './otp.js';
 import { activatePendingTotp, claimTotpStep, deactivateTotp, findTotpFactor, lockTotpFactor, upsertPendingTotp } from './queries.js';
 
-type TotpDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys' | 'log'>;
+type TotpDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys' | 'log' | 'mail'>;
 
 /** Associated data for the sealed secret: a ciphertext copied to another user's row does not open. */
 const secretContext = (userId: string) => `totp_factors:${userId}`;
@@ -74,6 +75,7 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
     const codes = await recoveryCodesForNewMethod(trx, deps, userId);
     await activatePendingTotp(trx, userId, new Date(deps.clock.now()));
+    await recordAndNotify(trx, deps, { userId, type: 'method_enabled', detail: { method: 'totp' } });
     return codes;
   });
   if (!recoveryCodes) throw totpErrors('TOTP_INVALID');
@@ -102,7 +104,7 @@ export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: str
     const step = await matchStep(deps, userId, secret, code, 'active');
     // 0 rows from the guarded UPDATE = this step (or a later one) was already accepted: a replay.
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
-    return issueSessionTokens(trx, deps, caller);
+    return issueSessionTokens(trx, deps, caller, 'totp');
   });
   if (!tokens) throw totpErrors('TOTP_INVALID');
   return tokens;
@@ -121,5 +123,6 @@ export async function removeTotp(deps: TotpDeps, userId: string): Promise<void> 
     await lockForMethodRemoval(trx, userId);
     if (!(await deactivateTotp(trx, userId))) throw totpErrors('TOTP_ALREADY_INACTIVE');
     await afterMethodRemoved(trx, userId);
+    await recordAndNotify(trx, deps, { userId, type: 'method_removed', detail: { method: 'totp' } });
   });
 }

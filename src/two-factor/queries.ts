@@ -30,7 +30,7 @@ export type TwoFaOverviewRow = Record<StatusKey, unknown>;
 export async function findTwoFaOverview(db: Db | Tx, userId: string, passwordChangedAt?: number): Promise<TwoFaOverviewRow | undefined> {
   const columns = SECOND_FACTOR_LIST.map(([, method]) => `${method.statusSql} as "${method.statusKey}"`).join(', ');
   const { rows } = await db.raw(
-    `select ${columns} from users u where u.id = ?${passwordChangedAt === undefined ? '' : ' and u.password_changed_at = ?'}`,
+    `select ${columns} from users u where u.id = ?${passwordChangedAt === undefined ? '' : ' and u.password_changed_at = ? and u.disabled_at is null'}`,
     passwordChangedAt === undefined ? [userId] : [userId, new Date(passwordChangedAt)],
   );
   return rows[0];

@@ -6,14 +6,17 @@ export interface UserRow {
   email: string;
   passwordHash: string | null;
   passwordChangedAt: Date;
+  /** Set while an operator has disabled the account (npm run user:disable). */
+  disabledAt: Date | null;
 }
 
-const columns = ['id', 'email', 'password_hash', 'password_changed_at'] as const;
+const columns = ['id', 'email', 'password_hash', 'password_changed_at', 'disabled_at'] as const;
 const toUser = (row: Record<string, any>): UserRow => ({
   id: row.id,
   email: row.email,
   passwordHash: row.password_hash,
   passwordChangedAt: row.password_changed_at,
+  disabledAt: row.disabled_at ?? null,
 });
 
 export async function findUserByEmail(db: Db | Tx, email: string): Promise<UserRow | undefined> {
@@ -34,4 +37,12 @@ export async function insertUser(db: Db | Tx, user: { email: string; passwordHas
     .ignore()
     .returning(columns);
   return row ? toUser(row) : undefined;
+}
+
+/** Disables (a time) or enables (null) the account; false when it already was so. */
+export async function setUserDisabled(db: Db | Tx, userId: string, disabledAt: Date | null): Promise<boolean> {
+  const query = db('users').where({ id: userId });
+  if (disabledAt) query.whereNull('disabled_at');
+  else query.whereNotNull('disabled_at');
+  return (await query.update({ disabled_at: disabledAt })) === 1;
 }

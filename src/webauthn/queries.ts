@@ -111,3 +111,8 @@ export async function recordCredentialUse(trx: Tx, id: string, signCount: number
 export async function deleteCredential(trx: Tx, userId: string, id: string): Promise<boolean> {
   return (await trx('webauthn_credentials').where({ user_id: userId, id }).delete()) === 1;
 }
+
+/** Every passkey of the user (the support desk's 2FA reset); returns how many went. */
+export async function deleteAllCredentials(trx: Tx, userId: string): Promise<number> {
+  return trx('webauthn_credentials').where({ user_id: userId }).delete();
+}

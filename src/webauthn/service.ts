@@ -165,7 +165,7 @@ export async function verifyWebauthn(deps: WebauthnDeps, caller: Caller, respons
   const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'webauthn', tooMany: tooManyChecks }, async (trx) => {
     if (!(await claimChallenge(trx, deps, challenge, 'authentication', userId))) return undefined;
     if (!info || !stored || !(await recordCredentialUse(trx, stored.id, info.newCounter, info.credentialBackedUp, new Date(deps.clock.now())))) return undefined;
-    return issueSessionTokens(trx, deps, caller);
+    return issueSessionTokens(trx, deps, caller, 'webauthn');
   });
   if (!tokens) throw invalid();
   return tokens;
@@ -193,8 +193,9 @@ export async function passkeyLogin(deps: WebauthnDeps, response: WebauthnAuthent
     if (!(await claimChallenge(trx, deps, challenge, 'passwordless', null))) return undefined;
     if (!info || !stored || !(await recordCredentialUse(trx, stored.id, info.newCounter, info.credentialBackedUp, new Date(deps.clock.now())))) return undefined;
     const user = await findUserById(trx, stored.userId);
-    if (!user) return undefined;
-    return issueSessionTokens(trx, deps, { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() });
+    // A disabled account gets the one answer of every failure.
+    if (!user || user.disabledAt) return undefined;
+    return issueSessionTokens(trx, deps, { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() }, 'passkey');
   });
   if (!tokens) throw invalid();
   return tokens;

@@ -135,6 +135,23 @@ describe('configuration', () => {
     }
   });
 
+  it('SESSION_MAX_AGE takes seconds or s/m/h/d (default 90 days); SECURITY_EVENT_RETENTION_DAYS days (default 400); bad values are refused by name', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sg1-config-'));
+    try {
+      const defaults = await loadConfig({ DATA_DIR: dataDir });
+      expect([defaults.sessionMaxAgeMs, defaults.securityEventRetentionDays]).toEqual([90 * 86_400_000, 400]);
+      expect((await loadConfig({ DATA_DIR: dataDir, SESSION_MAX_AGE: '12h' })).sessionMaxAgeMs).toBe(12 * 3_600_000);
+      expect((await loadConfig({ DATA_DIR: dataDir, SESSION_MAX_AGE: '3600' })).sessionMaxAgeMs).toBe(3_600_000);
+      for (const value of ['90 days', '-1d', '10s', '1.5d', '']) {
+        await expect(loadConfig({ DATA_DIR: dataDir, SESSION_MAX_AGE: value })).rejects.toThrow(/^SESSION_MAX_AGE must be a duration/);
+      }
+      expect((await loadConfig({ DATA_DIR: dataDir, SECURITY_EVENT_RETENTION_DAYS: '30' })).securityEventRetentionDays).toBe(30);
+      await expect(loadConfig({ DATA_DIR: dataDir, SECURITY_EVENT_RETENTION_DAYS: '0' })).rejects.toThrow(/^SECURITY_EVENT_RETENTION_DAYS must be a whole number/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('in development, generates missing keys once and keeps them', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sg1-config-'));
     try {

@@ -68,6 +68,8 @@ describe('isDatabaseUnavailable: outages are 503, every other database error sta
     expect(isDatabaseUnavailable(new Error('insert into "refresh_tokens" ("user_id") values ($1) - Connection terminated unexpectedly'))).toBe(true);
     // The same words inside a value or a statement are no outage.
     expect(isDatabaseUnavailable(new Error('invalid input syntax: "Connection terminated"'))).toBe(false);
+    // As knex rethrows it from a query on a pooled connection the server has just terminated.
+    expect(isDatabaseUnavailable(new Error('select "id" from "users" where "id" = $1 limit $2 - Connection terminated unexpectedly'))).toBe(true);
     expect(isDatabaseUnavailable(new AggregateError([Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' })]))).toBe(true);
     expect(isDatabaseUnavailable(new Error('wrapped', { cause: Object.assign(new Error('x'), { code: '57P01' }) }))).toBe(true);
     for (const err of [new Error('boom'), Object.assign(new Error('x'), { code: '23505' }), Object.assign(new Error('x'), { code: '40001' }), undefined, null, 'text']) {

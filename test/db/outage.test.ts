@@ -10,7 +10,7 @@ import * as sdk from '../../generated/sdk.gen.js';
 import { testConfig } from '../support/config.js';
 import { recordExercised } from '../support/exercised.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
-import { DATABASE_FREE_OPERATIONS, exampleRequest, specOperations, tokenForScheme } from '../support/spec-requests.js';
+import { DATABASE_FREE_OPERATIONS, exampleRequest, specOperations, tokenForScheme, sessionIdOf } from '../support/spec-requests.js';
 import { inject } from 'vitest';
 
 const SERVICE_UNAVAILABLE = { statusCode: 503, error: 'Service Unavailable', message: 'SERVICE_UNAVAILABLE', retryAfter: 5 };
@@ -52,7 +52,7 @@ describe('database outage', () => {
     const login = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
     const refreshToken = login.data as string;
     const row = await findUserById(server.deps.db, user.id);
-    const caller = { id: user.id, passwordChangedAt: row!.passwordChangedAt.getTime() };
+    const caller = { id: user.id, passwordChangedAt: row!.passwordChangedAt.getTime(), sessionId: await sessionIdOf(server.deps, login.data as string) };
     // Warm the pool: idle clients that the outage kills must not raise an unhandled 'error'.
     await Promise.all(Array.from({ length: 5 }, () => sdk.validateRefreshToken({ client: server.client, headers: bearer(refreshToken) })));
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { findUserById } from '../../src/users/queries.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { deref, specOperations, tokenForScheme, type SpecOperation } from '../support/spec-requests.js';
+import { deref, specOperations, tokenForScheme, sessionIdOf, type SpecOperation } from '../support/spec-requests.js';
 
 /**
  * Thousands of hostile requests derived from openapi.yaml against the real app and database:
@@ -25,7 +25,7 @@ async function renewTokens(): Promise<void> {
   const user = await server.createUser();
   const login = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
   const row = await findUserById(server.deps.db, user.id);
-  const caller = { id: user.id, passwordChangedAt: row!.passwordChangedAt.getTime() };
+  const caller = { id: user.id, passwordChangedAt: row!.passwordChangedAt.getTime(), sessionId: await sessionIdOf(server.deps, login.data as string) };
   validTokens = {
     refreshToken: login.data as string,
     jwt: (await tokenForScheme(server.deps, 'accessToken', caller, '')) as string,

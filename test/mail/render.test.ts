@@ -12,7 +12,15 @@ function sampleRequest(kind: MailRequest['kind'], origin: string, language: stri
     to: 'user@example.com',
     origin,
     language,
-    variables: { code: '482913', email: `new${INJECTED}@example.com` },
+    variables: {
+      code: '482913',
+      email: `new${INJECTED}@example.com`,
+      // security_notice: the client's user agent is the attacker's to choose.
+      event: 'refresh_token_reused',
+      at: '2026-12-01 11:58:02 UTC',
+      address: '203.0.113.7',
+      device: `Agent${INJECTED}`,
+    },
     links: { reset: { path: '/reset-password', query: { email: 'user+tag@example.com', otp: '482913' } } },
   };
 }
@@ -28,7 +36,7 @@ describe('every configuration × language × kind renders', () => {
           expect(prepared.subject).not.toMatch(/undefined|\n/);
           expect(prepared.text).not.toMatch(/undefined/);
           expect(prepared.html).not.toMatch(/undefined/);
-          if (kind !== 'password_reset_link' && kind !== 'email_changed_notice' && kind !== 'password_changed_notice') {
+          if (kind !== 'password_reset_link' && kind !== 'email_changed_notice' && kind !== 'password_changed_notice' && kind !== 'security_notice') {
             expect(prepared.html).toContain('482913');
             expect(prepared.text).toContain('482913');
           }
@@ -38,7 +46,7 @@ describe('every configuration × language × kind renders', () => {
             expect(prepared.html).toContain(link.replace('&', '&amp;'));
           }
           expect(prepared.html).not.toContain(INJECTED);
-          if (kind === 'email_transfer_code' || kind === 'email_changed_notice') {
+          if (kind === 'email_transfer_code' || kind === 'email_changed_notice' || kind === 'security_notice') {
             expect(prepared.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
             expect(prepared.text).toContain(INJECTED); // plain text is not HTML: shown as typed
           }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../../src/config/index.js';
 import { generateSigningKey } from '../../src/tokens/keys.js';
+import { DEFAULT_SESSION_MAX_AGE_MS } from '../../src/sessions/constants.js';
 
 /** A complete test configuration with fresh keys; override what a test needs. */
 export async function testConfig(overrides: Partial<Config> = {}): Promise<Config> {
@@ -32,6 +33,8 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     webauthnRpId: new URL(overrides.publicUrl ?? 'http://auth.test').hostname,
     webauthnRpName: 'SmartgridOne',
     shutdownDrainMs: 0,
+    sessionMaxAgeMs: DEFAULT_SESSION_MAX_AGE_MS,
+    securityEventRetentionDays: 400,
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@ import type { Config } from '../../src/config/index.js';
 import { signJwt } from '../../src/tokens/jwt.js';
 import type { JwtKind } from '../../src/tokens/constants.js';
 import { findUserById } from '../../src/users/queries.js';
+import { startSession } from '../../src/sessions/service.js';
 import { startMailWorker, type MailWorker } from '../../src/mail/worker.js';
 import { startSmtpCapture, type SmtpCapture } from './smtp.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './server.js';
@@ -31,8 +32,13 @@ export async function startMailTestServer(overrides: Partial<Config> = {}, optio
   };
 }
 
-/** A token of any kind minted with the server's own key, for arranging a state the test is not about. */
+/**
+ * A token of any kind minted with the server's own key, for arranging a state the test is not
+ * about. An access or sudo token gets a new (password) session of its own, as it must have one.
+ */
 export async function mintToken(server: TestServer, userId: string, kind: JwtKind): Promise<string> {
   const user = await findUserById(server.deps.db, userId);
-  return signJwt(server.deps.keys, server.deps.clock, { userId, kind, passwordChangedAt: user!.passwordChangedAt.getTime() });
+  const caller = { userId, passwordChangedAt: user!.passwordChangedAt.getTime() };
+  const sessionId = kind === 'partial' ? undefined : (await startSession(server.deps.db, server.deps, caller, 'password')).sessionId;
+  return signJwt(server.deps.keys, server.deps.clock, { ...caller, kind, sessionId });
 }

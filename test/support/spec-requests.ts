@@ -1,5 +1,6 @@
 import { loadSpecText, parseSpec } from '../../src/http/spec.js';
 import { signJwt } from '../../src/tokens/jwt.js';
+import { hashRefreshToken } from '../../src/tokens/refresh-token.js';
 import type { Deps } from '../../src/deps.js';
 import type { JwtKind } from '../../src/tokens/constants.js';
 
@@ -7,6 +8,7 @@ import type { JwtKind } from '../../src/tokens/constants.js';
 export interface SpecOperation {
   operationId: string;
   method: string;
+  /** The URL path, path parameters filled in with their examples. */
   path: string;
   /** The security scheme (= token policy), undefined for `security: []`. */
   scheme?: string;
@@ -36,7 +38,8 @@ export const specOperations: SpecOperation[] = Object.entries(spec.paths as Reco
     return {
       operationId: op.operationId as string,
       method: method.toUpperCase(),
-      path,
+      // Path parameters take their examples: a concrete URL the router matches.
+      path: path.replace(/\{(\w+)\}/g, (_, name: string) => String((op.parameters ?? []).map(deref).find((p: any) => p.in === 'path' && p.name === name)?.example)),
       scheme: op.security?.[0] ? Object.keys(op.security[0])[0] : undefined,
       bodySchema: json ? deref(json.schema) : undefined,
       bodyExample: json?.example,
@@ -60,14 +63,20 @@ const JWT_KIND_OF_SCHEME: Record<string, JwtKind> = {
 
 /**
  * A bearer token of the kind the operation's security scheme names, signed with the server's
- * key (JWTs), or the given refresh token (whose lookup is the check).
+ * key (JWTs; access and sudo ones carry `user.sessionId`), or the given refresh token (whose
+ * lookup is the check).
  */
-export async function tokenForScheme(deps: Pick<Deps, 'keys' | 'clock'>, scheme: string | undefined, user: { id: string; passwordChangedAt: number }, refreshToken: string): Promise<string | undefined> {
+export async function tokenForScheme(
+  deps: Pick<Deps, 'keys' | 'clock'>,
+  scheme: string | undefined,
+  user: { id: string; passwordChangedAt: number; sessionId?: string },
+  refreshToken: string,
+): Promise<string | undefined> {
   if (!scheme) return undefined;
   if (scheme === 'refreshToken') return refreshToken;
   const kind = JWT_KIND_OF_SCHEME[scheme];
   if (!kind) throw new Error(`unknown security scheme ${scheme}`);
-  return signJwt(deps.keys, deps.clock, { userId: user.id, kind, passwordChangedAt: user.passwordChangedAt });
+  return signJwt(deps.keys, deps.clock, { userId: user.id, kind, passwordChangedAt: user.passwordChangedAt, sessionId: kind === 'partial' ? undefined : user.sessionId });
 }
 
 /** The operation's request as the spec's examples describe it. */
@@ -81,4 +90,10 @@ export function exampleRequest(op: SpecOperation, token: string | undefined): { 
   }
   const url = op.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(op.pathExamples[name] ?? name));
   return { url, init: { method: op.method, headers, body } };
+}
+
+/** The session a refresh token belongs to (to mint JWTs of that session). */
+export async function sessionIdOf(deps: Pick<Deps, 'db'>, refreshToken: string): Promise<string> {
+  const row = await deps.db('refresh_tokens').where({ token_hash: hashRefreshToken(refreshToken) }).first('session_id');
+  return row.session_id;
 }

@@ -5,6 +5,7 @@ import * as sdk from '../../generated/sdk.gen.js';
 import { signJwt } from '../../src/tokens/jwt.js';
 import { issueSessionTokens } from '../../src/tokens/service.js';
 import { withTx } from '../../src/db/tx.js';
+import { sessionIdOf } from '../support/spec-requests.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -157,8 +158,9 @@ describe('access tokens', () => {
   });
 
   it('a sudo token is accepted wherever an access token is', async () => {
-    const { user } = await loggedIn();
-    const sudo = await signJwt(server.deps.keys, server.clock, { userId: user.id, kind: 'sudo', passwordChangedAt: (await passwordChangedAt(user.id)) });
+    const { user, refreshToken } = await loggedIn();
+    const sessionId = await sessionIdOf(server.deps, refreshToken);
+    const sudo = await signJwt(server.deps.keys, server.clock, { userId: user.id, kind: 'sudo', passwordChangedAt: (await passwordChangedAt(user.id)), sessionId });
     expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(sudo) })).data).toEqual({ userId: user.id });
   });
 
@@ -210,9 +212,9 @@ describe('password changes and sessions issued around them', () => {
   it('a second factor passed by a caller whose token predates a password change earns no session', async () => {
     const user = await server.createUser();
     const stale = { userId: user.id, passwordChangedAt: (await passwordChangedAt(user.id)) - 1 };
-    await expect(withTx(server.deps.db, (trx) => issueSessionTokens(trx, server.deps, stale))).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    await expect(withTx(server.deps.db, (trx) => issueSessionTokens(trx, server.deps, stale, 'totp'))).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
     const current = { userId: user.id, passwordChangedAt: await passwordChangedAt(user.id) };
-    const tokens = await withTx(server.deps.db, (trx) => issueSessionTokens(trx, server.deps, current));
+    const tokens = await withTx(server.deps.db, (trx) => issueSessionTokens(trx, server.deps, current, 'totp'));
     expect((await sdk.validateAccessToken({ client: server.client, headers: bearer(tokens.accessToken) })).data).toEqual({ userId: user.id });
   });
 
@@ -225,7 +227,7 @@ describe('password changes and sessions issued around them', () => {
       await new Promise<void>((resolve) => (commitChange = resolve));
     });
     await expect.poll(() => commitChange).toBeDefined();
-    const issue = withTx(server.deps.db, (trx) => issueSessionTokens(trx, server.deps, caller));
+    const issue = withTx(server.deps.db, (trx) => issueSessionTokens(trx, server.deps, caller, 'totp'));
     issue.catch(() => undefined);
     // The issue waits on the changed user row (its FOR SHARE), not reading the row as it was.
     const waitingOnLocks = async () =>

@@ -1,0 +1,27 @@
+import type { Clock } from '../deps.js';
+import type { Tx } from '../db/knex.js';
+import { FREE_FAILURES, type GuessFactor } from '../backoff/constants.js';
+import { recordSecurityEvent } from './record.js';
+
+/** The factors whose failed guesses the user sees: the password and the second factors. */
+const EVENT_OF_FACTOR: Partial<Record<GuessFactor, 'login_failed' | 'second_factor_failed'>> = {
+  password: 'login_failed',
+  totp: 'second_factor_failed',
+  recovery_code: 'second_factor_failed',
+  'code:email_otp_challenge': 'second_factor_failed',
+};
+
+/**
+ * Records a failed guess of an account's factor (with the failure being counted, in its
+ * transaction) and, at the failure that starts the backoff, `backoff_engaged`. Codes of setups,
+ * transfers and resets are left out: a reset's failures must cost the same for unknown addresses.
+ */
+export async function recordFailedGuess(trx: Tx, clock: Clock, guess: { userId: string; factor: GuessFactor; failuresBefore: number }): Promise<void> {
+  const type = EVENT_OF_FACTOR[guess.factor];
+  if (!type) return;
+  const factor = guess.factor.replace(/^code:email_otp_challenge$/, 'emailOtp');
+  await recordSecurityEvent(trx, clock, { userId: guess.userId, type, detail: { factor } });
+  if (guess.failuresBefore + 1 === FREE_FAILURES) {
+    await recordSecurityEvent(trx, clock, { userId: guess.userId, type: 'backoff_engaged', detail: { factor, failures: FREE_FAILURES } });
+  }
+}

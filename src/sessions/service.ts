@@ -1,0 +1,103 @@
+import type { Deps } from '../deps.js';
+import type { Db, Tx } from '../db/knex.js';
+import type { Session, SessionMethod } from '../../generated/types.gen.js';
+import { inTx, withTx } from '../db/tx.js';
+import { recordSecurityEvent } from '../security-events/record.js';
+import { currentClient } from '../http/request-context.js';
+import { REFRESH_TOKEN_TTL_MS } from '../tokens/constants.js';
+import { tokenErrors } from '../tokens/errors.js';
+import { insertRefreshToken } from '../tokens/queries.js';
+import { newRefreshToken } from '../tokens/refresh-token.js';
+import { endUserSessions } from './end.js';
+import { sessionErrors } from './errors.js';
+import { extendSession, findLiveSessions, insertSessionWithRefreshToken } from './queries.js';
+
+type SessionDeps = Pick<Deps, 'clock' | 'config'>;
+
+/** The user and the password change time the caller's token was checked against. */
+interface SessionCaller {
+  userId: string;
+  passwordChangedAt: number;
+}
+
+/**
+ * A new login: a session made by `method`, from the current request's client, its first refresh
+ * token (bound to the password the caller's check saw; see findLiveRefreshToken) and the
+ * `login_succeeded` event, in the caller's transaction or one of its own.
+ */
+export async function startSession(db: Db | Tx, deps: SessionDeps, caller: SessionCaller, method: SessionMethod): Promise<{ sessionId: string; refreshToken: string }> {
+  const { token, tokenHash } = newRefreshToken();
+  const now = deps.clock.now();
+  return inTx(db, async (trx) => {
+    const sessionId = await insertSessionWithRefreshToken(trx, {
+      userId: caller.userId,
+      method,
+      client: currentClient(),
+      tokenHash,
+      passwordChangedAt: caller.passwordChangedAt,
+      now: new Date(now),
+      expiresAt: new Date(now + Math.min(REFRESH_TOKEN_TTL_MS, deps.config.sessionMaxAgeMs)),
+    });
+    await recordSecurityEvent(trx, deps.clock, { userId: caller.userId, type: 'login_succeeded', detail: { method, sessionId } });
+    return { sessionId, refreshToken: token };
+  });
+}
+
+/**
+ * The next refresh token of a live session (a rotation, or a second factor passed with one of its
+ * access tokens): 14 more days, never past SESSION_MAX_AGE from its start. A session that has
+ * ended or reached that age gets 401 INVALID_TOKEN (the caller must log in again). A step-up
+ * leaves the session's other refresh token alive (the client may keep using it): the session then
+ * has two branches, each rotated and reuse-checked on its own, ended together.
+ */
+export async function continueSession(trx: Tx, deps: SessionDeps, caller: SessionCaller & { sessionId: string }): Promise<string> {
+  const now = deps.clock.now();
+  const extended = await extendSession(trx, {
+    sessionId: caller.sessionId,
+    client: currentClient(),
+    now: new Date(now),
+    slidingExpiresAt: new Date(now + REFRESH_TOKEN_TTL_MS),
+    maxAgeMs: deps.config.sessionMaxAgeMs,
+  });
+  if (!extended) throw tokenErrors('INVALID_TOKEN');
+  const { token, tokenHash } = newRefreshToken();
+  await insertRefreshToken(trx, {
+    userId: caller.userId,
+    sessionId: caller.sessionId,
+    tokenHash,
+    passwordChangedAt: caller.passwordChangedAt,
+    now: new Date(now),
+    expiresAt: extended.expiresAt,
+  });
+  return token;
+}
+
+/** The user's live sessions, newest first, the caller's own marked `current`. */
+export async function listSessions(deps: Pick<Deps, 'db' | 'clock'>, caller: { userId: string; sessionId?: string }): Promise<Session[]> {
+  const sessions = await findLiveSessions(deps.db, caller.userId, new Date(deps.clock.now()));
+  return sessions.map((s) => ({
+    id: s.id,
+    createdAt: s.createdAt.toISOString(),
+    lastUsedAt: s.lastUsedAt.toISOString(),
+    expiresAt: s.expiresAt.toISOString(),
+    userAgent: s.userAgent,
+    address: s.address,
+    method: s.method,
+    current: s.id === caller.sessionId,
+  }));
+}
+
+/** Ends one of the user's live sessions; 404 SESSION_NOT_FOUND when it has none by that id. */
+export async function endSession(deps: Pick<Deps, 'db' | 'clock'>, userId: string, sessionId: string): Promise<void> {
+  await withTx(deps.db, async (trx) => {
+    const ended = await endUserSessions(trx, deps.clock, { userId, which: { only: sessionId }, reason: 'ended_by_user' });
+    if (!ended.length) throw sessionErrors('SESSION_NOT_FOUND');
+  });
+}
+
+/** Ends every live session of the user but the caller's own. */
+export async function endOtherSessions(deps: Pick<Deps, 'db' | 'clock'>, caller: { userId: string; sessionId: string }): Promise<void> {
+  await withTx(deps.db, (trx) =>
+    endUserSessions(trx, deps.clock, { userId: caller.userId, which: { allBut: caller.sessionId }, reason: 'ended_by_user' }),
+  );
+}

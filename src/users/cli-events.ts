@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/index.js';
+import { resolveDatabaseUrl } from '../db/connect.js';
+import { createDb } from '../db/knex.js';
+import { listSecurityEvents } from '../security-events/service.js';
+import { findUserByEmail } from './queries.js';
+
+/**
+ * npm run user:events -- --email E [--limit N]: the account's security events, newest first, one
+ * JSON line each (what the user sees at GET /user/security-events), for the support desk.
+ */
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { email: { type: 'string' }, limit: { type: 'string' } } });
+  const limit = values.limit === undefined ? 100 : Number(values.limit);
+  if (!values.email || !Number.isInteger(limit) || limit < 1 || limit > 100) {
+    console.error('usage: npm run user:events -- --email <email> [--limit 1-100]');
+    return 1;
+  }
+  const config = await loadConfig();
+  const database = await resolveDatabaseUrl(config);
+  const db = createDb(database.url, 2);
+  try {
+    const user = await findUserByEmail(db, values.email);
+    if (!user) {
+      console.error(`error: no account with email ${values.email}`);
+      return 1;
+    }
+    const { events } = await listSecurityEvents({ db }, user.id, { limit });
+    for (const event of events) console.log(JSON.stringify(event));
+    return 0;
+  } finally {
+    await db.destroy();
+    await database.embedded?.stop();
+  }
+}
+
+main().then((code) => process.exit(code), (err) => {
+  console.error('error:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
