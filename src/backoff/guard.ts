@@ -3,8 +3,8 @@ import type { Clock } from '../deps.js';
 import { withTx } from '../db/tx.js';
 import { recordFailedGuess } from '../security-events/guesses.js';
 import { secondsUntil, type ApiError } from '../http/errors.js';
-import { nextGuessAt, type GuessFactor } from './constants.js';
-import { claimGuess, findCounter, lockCounter, lockCounterForCaller, recordFailure, resetCounter, resetGuessCounter, type CounterKey } from './queries.js';
+import { FREE_FAILURES, nextGuessAt, type GuessFactor } from './constants.js';
+import { claimGuess, findCounter, touchCounter, lockCounter, lockCounterForCaller, recordFailure, resetCounter, resetGuessCounter, type CounterKey } from './queries.js';
 
 export type GuessOptions<L = undefined> = CounterKey & {
   /** The 429 to throw for an early guess, given the wait in whole seconds. */
@@ -75,12 +75,18 @@ export async function guardGuess<T, L = undefined>(
  */
 export async function guardHashedGuess(db: Db, clock: Clock, options: GuessOptions, evaluate: () => Promise<boolean>): Promise<boolean> {
   const now = clock.now();
-  if (!(await claimGuess(db, options, new Date(now)))) {
+  const failures = await claimGuess(db, options, new Date(now));
+  if (failures === undefined) {
     const counter = await findCounter(db, options);
     throw options.tooMany(Math.max(1, secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), now)));
   }
   const passed = await evaluate();
   if (passed) await resetCounter(db, options);
+  // An account's failed guess is a security event: one insert (two at the failure that starts the
+  // backoff). An unknown name has no account to record it for and makes as many writes that
+  // change nothing, so the two answers still cost the same (test/tokens/login.timing.test.ts).
+  else if ('userId' in options) await recordFailedGuess(db, clock, { ...options, failuresBefore: failures - 1 });
+  else for (let i = failures === FREE_FAILURES ? 2 : 1; i > 0; i--) await touchCounter(db, options);
   return passed;
 }
 

@@ -57,12 +57,13 @@ export async function lockCounterForCaller(trx: Tx, key: { userId: string; facto
 
 /**
  * One statement, no transaction: counts this guess as a failure (creating the counter if needed)
- * unless the counter is in its backoff wait at `now`. False = too early, nothing written.
+ * unless the counter is in its backoff wait at `now`; returns the failures counted with it.
+ * Undefined = too early, nothing written.
  * The WHERE is nextGuessAt (constants.ts) in SQL: allowed while failures < FREE_FAILURES, else
  * once last_failure_at + min(2^(failures − FREE_FAILURES) s, MAX_WAIT_MS) ≤ now (the exponent
  * is clamped so 2^x stays a small interval; 2^10 s already exceeds the 15-minute cap).
  */
-export async function claimGuess(db: Db, key: CounterKey, now: Date): Promise<boolean> {
+export async function claimGuess(db: Db, key: CounterKey, now: Date): Promise<number | undefined> {
   const { table, where, conflict } = counterRow(key);
   const columns = Object.keys(where);
   const { rows } = await db.raw(
@@ -75,7 +76,17 @@ export async function claimGuess(db: Db, key: CounterKey, now: Date): Promise<bo
      returning failures`,
     [table, ...columns, ...Object.values(where), now, ...conflict, FREE_FAILURES, FREE_FAILURES, MAX_WAIT_MS],
   );
-  return rows.length === 1;
+  return rows[0]?.failures;
+}
+
+/**
+ * A write that changes nothing (a new row version of the counter): what an unknown login name
+ * does where an account records its failed-guess event, so both answers cost the same kind of
+ * work (a write and its commit), not one a write more than the other.
+ */
+export async function touchCounter(db: Db | Tx, key: CounterKey): Promise<void> {
+  const { table, where } = counterRow(key);
+  await db(table).where(where).update({ failures: db.raw('failures') });
 }
 
 export async function findCounter(db: Db | Tx, key: CounterKey): Promise<GuessCounter> {

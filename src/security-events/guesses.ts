@@ -1,5 +1,5 @@
 import type { Clock } from '../deps.js';
-import type { Tx } from '../db/knex.js';
+import type { Db, Tx } from '../db/knex.js';
 import { FREE_FAILURES, type GuessFactor } from '../backoff/constants.js';
 import { recordSecurityEvent } from './record.js';
 
@@ -16,7 +16,7 @@ const EVENT_OF_FACTOR: Partial<Record<GuessFactor, 'login_failed' | 'second_fact
  * transaction) and, at the failure that starts the backoff, `backoff_engaged`. Codes of setups,
  * transfers and resets are left out: a reset's failures must cost the same for unknown addresses.
  */
-export async function recordFailedGuess(trx: Tx, clock: Clock, guess: { userId: string; factor: GuessFactor; failuresBefore: number }): Promise<void> {
+export async function recordFailedGuess(trx: Db | Tx, clock: Clock, guess: { userId: string; factor: GuessFactor; failuresBefore: number }): Promise<void> {
   const type = EVENT_OF_FACTOR[guess.factor];
   if (!type) return;
   const factor = guess.factor.replace(/^code:email_otp_challenge$/, 'emailOtp');
