@@ -11,6 +11,7 @@ import * as createPasswordResetSecrets from './20261201000100_create_password_re
 import * as addMailOutboxMessageRef from './20261201000200_add_mail_outbox_message_ref.js';
 import * as createAddressLimits from './20261201110500_create_address_limits.js';
 import * as createWebauthn from './20261201120000_create_webauthn.js';
+import * as deferCodeUserKeys from './20261201130000_defer_code_user_keys.js';
 
 /** Migrations are imported statically: no file-system scan, so they run the same under tsx, vitest and a bundle. */
 const migrations: Record<string, Knex.Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261201000200_add_mail_outbox_message_ref': addMailOutboxMessageRef,
   '20261201110500_create_address_limits': createAddressLimits,
   '20261201120000_create_webauthn': createWebauthn,
+  '20261201130000_defer_code_user_keys': deferCodeUserKeys,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
