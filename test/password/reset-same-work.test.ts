@@ -114,4 +114,27 @@ describe('the reset mails: the same INSERTs for a known and an unknown email', (
     expect(await server.deps.db('mail_outbox').where({ to_address: unknown }).first()).toBeUndefined();
     expect(await server.deps.db('mail_outbox').where({ to_address: known.email }).count({ n: '*' }).first()).toEqual({ n: 1 });
   });
+
+  it.each(Object.keys(sends))('%s: the worker is nudged after the commit for the account, never for the unknown address', async (name) => {
+    const send = sends[name as keyof typeof sends];
+    const known = await server.createUser();
+    const unknown = `nobody-${randomBytes(4).toString('hex')}@example.com`;
+    server.clock.advance(60_000);
+    const order = async (email: string) => {
+      const log: string[] = [];
+      const unlisten = server.deps.mail.signal.listen(() => log.push('nudge'));
+      const listener = (query: { sql: string }) => log.push(signature(query.sql));
+      server.deps.db.on('query', listener);
+      try {
+        expect((await send(email)).response.status).toBe(200);
+      } finally {
+        server.deps.db.off('query', listener);
+        unlisten();
+      }
+      return log.slice(log.indexOf('end savepoint'));
+    };
+    // A nudge at the savepoint's end would wake the worker before it could see the row.
+    expect(await order(known.email)).toEqual(['end savepoint', 'commit', 'nudge']);
+    expect(await order(unknown)).toEqual(['end savepoint', 'commit']);
+  });
 });
