@@ -57,10 +57,13 @@ export async function deleteCode(db: Db | Tx, userId: string, purpose: CodePurpo
   await db('one_time_codes').where({ user_id: userId, purpose }).delete();
 }
 
+/** The user keys a stored code and a reset secret carry, DEFERRABLE since 20261201130000_defer_code_user_keys. */
+const CODE_USER_KEYS = ['one_time_codes_user_id_foreign', 'password_reset_secrets_user_id_foreign'];
+
 /**
- * A round trip that reads and writes nothing, for answering an unknown email with a transaction
- * of the same shape as a known one (the same number of statements, so about the same time).
+ * Until the transaction ends, those keys are checked at commit, not per statement: a row for a
+ * user id that does not exist can be inserted in a savepoint that is then rolled back.
  */
-export async function idleRoundTrip(trx: Tx): Promise<void> {
-  await trx.raw('select 1');
+export async function deferCodeUserKeys(trx: Tx): Promise<void> {
+  await trx.raw(`set constraints ${CODE_USER_KEYS.map(() => '??').join(', ')} deferred`, CODE_USER_KEYS);
 }

@@ -26,8 +26,8 @@ export type ResetMailRequest = MailChoice & { email: string };
  * 6-digit code. Known and unknown addresses do the same work and get the same answer: the domain
  * check, the lookup, a code and a secret drawn and hashed, the mail rendered (so a missing
  * template is a 500 for both, before anything is stored), the 60 s slot claimed per address (a
- * write for both), then a transaction of the same shape: for a known account the code and the
- * secret are stored and the mail queued, for an unknown one three statements that touch nothing.
+ * write for both), then the same inserts of the code, the secret and the mail in a savepoint
+ * (mailCode): kept for a known account, rolled back for an unknown one.
  */
 export async function sendResetMail(deps: PasswordDeps, via: 'code' | 'link', request: ResetMailRequest): Promise<void> {
   const email = normalizeEmail(request.email);
@@ -44,11 +44,12 @@ export async function sendResetMail(deps: PasswordDeps, via: 'code' | 'link', re
       to: user?.email ?? email,
       choice: request,
       userId: user?.id ?? null,
+      mayBeUnknown: true,
       // Per address, known or not: the answer and the 60 s limit are the same for both.
       slotSubject: email,
       content: (code): Pick<MailRequest, 'variables' | 'links'> => (via === 'code' ? { variables: { code }, links } : { variables: {}, links }),
       tooMany: (retryAfter) => passwordErrors('TOO_MANY_RESET_MAIL_ATTEMPTS', { retryAfter }),
-      alsoStore: (trx) => insertResetSecret(trx, { userId: user!.id, secretHash, targetEmail: user!.email, expiresAt: new Date(deps.clock.now() + CODE_TTL_MS) }),
+      alsoStore: (trx, userId) => insertResetSecret(trx, { userId, secretHash, targetEmail: user?.email ?? email, expiresAt: new Date(deps.clock.now() + CODE_TTL_MS) }),
     }),
   );
 }

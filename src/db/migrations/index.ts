@@ -14,6 +14,7 @@ import * as createWebauthn from './20261201120000_create_webauthn.js';
 import * as createSessions from './20261201120500_create_sessions.js';
 import * as createSecurityEvents from './20261201120600_create_security_events.js';
 import * as addUsersDisabledAt from './20261201120700_add_users_disabled_at.js';
+import * as deferCodeUserKeys from './20261201130000_defer_code_user_keys.js';
 
 /** Migrations are imported statically: no file-system scan, so they run the same under tsx, vitest and a bundle. */
 const migrations: Record<string, Knex.Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261201120500_create_sessions': createSessions,
   '20261201120600_create_security_events': createSecurityEvents,
   '20261201120700_add_users_disabled_at': addUsersDisabledAt,
+  '20261201130000_defer_code_user_keys': deferCodeUserKeys,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
