@@ -85,11 +85,12 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
 /**
  * Login second factor or step-up: a right, unused code earns access, refresh and sudo tokens.
  *
- * Round trips, 6 in all: BEGIN; the counter lock, which also does the token's user-row check
+ * Round trips, 8 in all: BEGIN; the counter lock, which also does the token's user-row check
  * (one upsert; verifyTotp is in USER_ROW_CHECKED_IN_OPERATION); the factor (read once); the step
- * claim (the guarded UPDATE that makes a code single use); the session (refresh token inserted by
- * an INSERT … SELECT that re-checks the user row FOR SHARE: that lock cannot move earlier, since
- * every method change locks the user row after the counter); COMMIT.
+ * claim (the guarded UPDATE that makes a code single use); the user row re-checked FOR SHARE
+ * (that lock cannot move earlier, since every method change locks the user row after the
+ * counter); the session with its refresh token (one statement); the sign-in's security event;
+ * COMMIT.
  */
 export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: string) {
   const { userId } = caller;

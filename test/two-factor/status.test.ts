@@ -64,13 +64,14 @@ describe('GET /user/2fa', () => {
 });
 
 describe('GET /user/2fa round trips', () => {
-  it('answers in one statement: the token check\'s user row is part of the overview query', async () => {
+  it('answers in two statements: the token\'s session check, then the overview (which also does the user-row check)', async () => {
     const { accessToken } = await userWithTotp(server);
     const statements = await statementsDuring(server.deps.db, async () => {
       const result = await status(accessToken);
       expect(result.data!.enabled).toBe(true);
     });
-    expect(statements).toHaveLength(1);
+    expect(statements).toHaveLength(2);
+    expect(statements.filter((sql) => /from "users"|from users/.test(sql))).toHaveLength(1);
   });
 
   it('still refuses a token voided by a password change or of a deleted user: 401 INVALID_TOKEN', async () => {
