@@ -1,12 +1,10 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.js';
-import { resolveDatabaseUrl } from '../db/connect.js';
-import { createDb } from '../db/knex.js';
 import { systemClock } from '../deps.js';
 import { createLogger } from '../log.js';
 import { createMailDeps } from '../mail/index.js';
 import { resetTwoFactor } from '../two-factor/reset.js';
 import { disableUser, enableUser } from './access.js';
+import { runCommand, withServiceDatabase } from './cli-frame.js';
 
 const ACTIONS = { disable: disableUser, enable: enableUser, 'reset-2fa': resetTwoFactor } as const;
 const DONE = { disable: 'disabled', enable: 'enabled', 'reset-2fa': 'reset the 2FA of' } as const;
@@ -24,25 +22,17 @@ async function main(): Promise<number> {
     console.error('usage: npm run user:disable | user:enable | user:reset-2fa -- --email <email>');
     return 1;
   }
-  const config = await loadConfig();
-  const database = await resolveDatabaseUrl(config);
-  const db = createDb(database.url, 2);
-  try {
+  const email = values.email;
+  return withServiceDatabase(async (db, config) => {
     const deps = { db, clock: systemClock, mail: createMailDeps(config), log: createLogger(config.logLevel) };
-    const result = await ACTIONS[action](deps, values.email);
+    const result = await ACTIONS[action](deps, email);
     if (result === 'no-account') {
-      console.error(`error: no account with email ${values.email}`);
+      console.error(`error: no account with email ${email}`);
       return 1;
     }
-    console.log(result === 'changed' ? `${DONE[action]} ${values.email}` : `${values.email} ${ALREADY[action]}`);
+    console.log(result === 'changed' ? `${DONE[action]} ${email}` : `${email} ${ALREADY[action]}`);
     return 0;
-  } finally {
-    await db.destroy();
-    await database.embedded?.stop();
-  }
+  });
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error('error:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCommand(main);

@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.js';
-import { resolveDatabaseUrl } from '../db/connect.js';
-import { createDb } from '../db/knex.js';
 import { listSecurityEvents } from '../security-events/service.js';
+import { runCommand, withServiceDatabase } from './cli-frame.js';
 import { findUserByEmail } from './queries.js';
 
 /**
@@ -16,25 +14,17 @@ async function main(): Promise<number> {
     console.error('usage: npm run user:events -- --email <email> [--limit 1-100]');
     return 1;
   }
-  const config = await loadConfig();
-  const database = await resolveDatabaseUrl(config);
-  const db = createDb(database.url, 2);
-  try {
-    const user = await findUserByEmail(db, values.email);
+  const email = values.email;
+  return withServiceDatabase(async (db) => {
+    const user = await findUserByEmail(db, email);
     if (!user) {
-      console.error(`error: no account with email ${values.email}`);
+      console.error(`error: no account with email ${email}`);
       return 1;
     }
     const { events } = await listSecurityEvents({ db }, user.id, { limit });
     for (const event of events) console.log(JSON.stringify(event));
     return 0;
-  } finally {
-    await db.destroy();
-    await database.embedded?.stop();
-  }
+  });
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error('error:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCommand(main);

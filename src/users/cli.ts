@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.js';
-import { resolveDatabaseUrl } from '../db/connect.js';
-import { createDb, migrateLatest } from '../db/knex.js';
+import { migrateLatest } from '../db/knex.js';
 import { systemClock } from '../deps.js';
+import { runCommand, withServiceDatabase } from './cli-frame.js';
 import { CreateUserError, createUser } from './service.js';
 
 /** npm run user:create -- --email E --password P */
@@ -12,27 +11,19 @@ async function main(): Promise<number> {
     console.error('usage: npm run user:create -- --email <email> --password <password>');
     return 1;
   }
-  const config = await loadConfig();
-  const database = await resolveDatabaseUrl(config);
-  const db = createDb(database.url, 2);
-  try {
+  const { email, password } = values;
+  return withServiceDatabase(async (db) => {
     await migrateLatest(db);
-    const user = await createUser(db, systemClock, values.email, values.password);
-    console.log(`created user ${user.email} (${user.id})`);
-    return 0;
-  } catch (err) {
-    if (err instanceof CreateUserError) {
+    try {
+      const user = await createUser(db, systemClock, email, password);
+      console.log(`created user ${user.email} (${user.id})`);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof CreateUserError)) throw err;
       console.error(`error: ${err.message}`);
       return 1;
     }
-    throw err;
-  } finally {
-    await db.destroy();
-    await database.embedded?.stop();
-  }
+  });
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error('error:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+runCommand(main);
