@@ -11,6 +11,7 @@ import { withTx } from '../db/tx.js';
 import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
 import { issueSessionTokens, type Caller } from '../tokens/service.js';
 import { tokenErrors } from '../tokens/errors.js';
+import { recordAndNotify } from '../security-events/notices.js';
 import { afterMethodRemoved, lockForMethodRemoval, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { findUserById } from '../users/queries.js';
 import { CHALLENGE_TTL_MS, DEFAULT_CREDENTIAL_NAME } from './constants.js';
@@ -112,6 +113,7 @@ export async function completeWebauthn(deps: WebauthnDeps, userId: string, respo
     });
     // Registered meanwhile by a racing request: roll back (recovery codes included).
     if (!stored) throw invalid();
+    await recordAndNotify(trx, deps, { userId, type: 'method_enabled', detail: { method: 'webauthn' } });
     return codes;
   });
   if (!recoveryCodes) throw invalid();
@@ -219,5 +221,6 @@ export async function removeWebauthnCredential(deps: WebauthnDeps, userId: strin
     await lockForMethodRemoval(trx, userId);
     if (!(await deleteCredential(trx, userId, id))) throw webauthnErrors('WEBAUTHN_CREDENTIAL_NOT_FOUND');
     await afterMethodRemoved(trx, userId);
+    await recordAndNotify(trx, deps, { userId, type: 'method_removed', detail: { method: 'webauthn' } });
   });
 }

@@ -145,6 +145,12 @@ describe('a passkey as the second factor', () => {
     expect(challenge.error).toMatchObject({ message: 'WEBAUTHN_UNINITIALIZED' });
     const verify = await sdk.verifyWebauthn({ client: client(), headers: bearer(accessToken), body: { credential: authenticator.assert({ challenge: 'eA', rpId: 'auth.test' }) } });
     expect(verify.response.status).toBe(409);
+    // Adding and removing the passkey are security events the owner sees (and is mailed about).
+    const events = await server.deps.db('security_events').where({ user_id: user.id }).whereIn('type', ['method_enabled', 'method_removed']).orderBy('id').select('type', 'detail');
+    expect(events).toEqual([
+      { type: 'method_enabled', detail: { method: 'webauthn' } },
+      { type: 'method_removed', detail: { method: 'webauthn' } },
+    ]);
   });
 
   it('removing one of two passkeys keeps 2FA on and the recovery codes', async () => {
