@@ -14,6 +14,8 @@ let status = result.status ?? 1;
 try {
   const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(report, 'utf8'));
   console.log(`\n${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+  // vitest's own exit code is not trusted alone: a failed test fails the run whatever it returned.
+  if (numFailedTests > 0) status ||= 1;
 } catch {
   console.log('\nno test report was written');
   status ||= 1;
