@@ -3,7 +3,7 @@ import type { HashLimiter, HashPermit } from '../crypto/hash-limiter.js';
 import type { Deps } from '../deps.js';
 import { defineErrors } from './errors.js';
 import { apiResponseHeaders } from './response-headers.js';
-import type { OperationId } from './registry.js';
+import type { OperationId } from './operation-id.js';
 
 /** The operations that hash a password (contract § "Service-wide answers (turn 2)"). */
 export const HASHING_OPERATIONS: ReadonlySet<string> = new Set<OperationId>(['login', 'updatePasswordViaOtp', 'updatePasswordViaSudo']);

@@ -1,4 +1,3 @@
-import type * as sdk from '../../generated/sdk.gen.js';
 import { emailOtpHandlers } from '../email-otp/handlers.js';
 import { emailTransferHandlers } from '../email-transfer/handlers.js';
 import { opsHandlers } from '../ops/handlers.js';
@@ -10,9 +9,9 @@ import { tokenHandlers } from '../tokens/handlers.js';
 import { totpHandlers } from '../totp/handlers.js';
 import { twoFactorHandlers } from '../two-factor/handlers.js';
 import { webauthnHandlers } from '../webauthn/handlers.js';
+import type { OperationId } from './operation-id.js';
 
-/** Every operationId in openapi.yaml (the generated SDK has one function per operation). */
-export type OperationId = keyof typeof sdk;
+export type { OperationId };
 
 export type AnyHandler = (ctx: never) => Promise<unknown>;
 
