@@ -1,5 +1,4 @@
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,8 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/db/embedded.js';
-import { generateSigningKey } from '../src/tokens/keys.js';
 import { createTestDatabase } from './support/database.js';
+import { generateProductionSecrets } from '../src/config/production-secrets.js';
 
 const run = promisify(execFile);
 
@@ -34,13 +33,10 @@ describe('the compiled service (npm run build → node dist/src/main.js)', () =>
       DATABASE_URL: database.url,
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
-      METRICS_TOKEN: randomBytes(24).toString('base64url'),
+      ...(await generateProductionSecrets()),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
       SMTP_URL: 'smtp://127.0.0.1:1', // nothing is mailed here
-      JWT_SIGNING_KEYS: JSON.stringify([await generateSigningKey()]),
-      TOTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      CODE_HASH_KEY: randomBytes(32).toString('base64'),
     };
     // No --import tsx, no loader: a TypeScript file anywhere on the start path would fail to load.
     const child = spawn(process.execPath, ['dist/src/main.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -8,7 +8,6 @@
  * asserted, the goals of issue 13 are only printed as met or not.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import { freePort } from '../../src/db/embedded.js';
 import { systemClock } from '../../src/deps.js';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { signJwt } from '../../src/tokens/jwt.js';
-import { generateSigningKey, loadTokenKeys } from '../../src/tokens/keys.js';
+import { loadTokenKeys } from '../../src/tokens/keys.js';
 import { createBenchDatabase } from './database.js';
 import { printFloodReport, runFloodBench } from './flood.js';
 import { benchOptions } from './options.js';
@@ -25,6 +24,7 @@ import { settle, startServer, type ServerProcess } from './processes.js';
 import { median, medianRatio, printReport, type Goal, type MemoryReading, type Round } from './report.js';
 import { argon2Scenario, httpScenario, type Scenario } from './scenarios.js';
 import { BENCH_PASSWORD, seedTotpUsers, seedUsers, sharedPasswordHash, totpCodeSupply, type TotpUser } from './seed.js';
+import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
 /** Better Auth 1.7's verify-totp at sign-in on this machine, from issue 13 (not run here). */
 const PEER_TOTP_LOGIN_RPS = 119;
@@ -52,13 +52,10 @@ try {
   const serviceEnv: Record<string, string> = {
     NODE_ENV: 'production',
     PUBLIC_URL: `http://127.0.0.1:${servicePort}`,
-    JWT_SIGNING_KEYS: JSON.stringify([await generateSigningKey()]),
-    TOTP_ENCRYPTION_KEYS: `bench1:${randomBytes(32).toString('base64')}`,
-    CODE_HASH_KEY: randomBytes(32).toString('base64'),
+    ...(await generateProductionSecrets('bench1')),
     SMTP_URL: 'smtp://127.0.0.1:1', // no row sends mail
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
-    METRICS_TOKEN: randomBytes(24).toString('base64url'),
     // One client address drives every row: the per-address login budget would refuse the login row.
     ADDRESS_LIMIT_LOGIN: 'off',
     // The login row keeps 50 logins in flight: a queue that holds them measures hashing, not shedding.

@@ -5,7 +5,6 @@
  * DevTools) and prints the functions with the most self time, grouped by package.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +13,12 @@ import { freePort } from '../../src/db/embedded.js';
 import { systemClock } from '../../src/deps.js';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { signJwt } from '../../src/tokens/jwt.js';
-import { generateSigningKey, loadTokenKeys } from '../../src/tokens/keys.js';
+import { loadTokenKeys } from '../../src/tokens/keys.js';
 import { createBenchDatabase } from './database.js';
 import { load } from './load.js';
 import { startServer } from './processes.js';
 import { seedTotpUsers, seedUsers, sharedPasswordHash, totpCodeSupply } from './seed.js';
+import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
 const path = process.argv[2] ?? 'validate';
 const seconds = Number(process.env.PROFILE_SECONDS ?? 10);
@@ -31,13 +31,10 @@ const profileDir = join(PROJECT_ROOT, '.data/profiles');
 const env: Record<string, string> = {
   NODE_ENV: 'production',
   PUBLIC_URL: `http://127.0.0.1:${port}`,
-  JWT_SIGNING_KEYS: JSON.stringify([await generateSigningKey()]),
-  TOTP_ENCRYPTION_KEYS: `p1:${randomBytes(32).toString('base64')}`,
-  CODE_HASH_KEY: randomBytes(32).toString('base64'),
+  ...(await generateProductionSecrets('p1')),
   SMTP_URL: 'smtp://127.0.0.1:1',
   DATA_DIR: dataDir,
   LOG_LEVEL: 'info',
-  METRICS_TOKEN: randomBytes(24).toString('base64url'),
 };
 const config = await loadConfig(env);
 const keys = await loadTokenKeys(config.signingKeys, config.publicUrl);

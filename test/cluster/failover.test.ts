@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/db/embedded.js';
 import { createDb, DB_ACQUIRE_TIMEOUT_MS, type Db } from '../../src/db/knex.js';
 import { systemClock } from '../../src/deps.js';
-import { generateSigningKey } from '../../src/tokens/keys.js';
 import { createUser } from '../../src/users/service.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp.js';
 import { startHaproxy, type Haproxy } from './support/haproxy.js';
 import { call, closeAgents } from './support/http.js';
 import { startPatroni, type PatroniCluster, type PatroniNode } from './support/patroni.js';
 import { killAll, sleep, start, waitFor, type Managed } from './support/processes.js';
+import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
 /**
  * PostgreSQL failover under load: two Patroni nodes (etcd, synchronous_mode) behind HAProxy's
@@ -54,10 +53,7 @@ describe('PostgreSQL failover (Patroni, synchronous replication) under load', ()
         DATABASE_POOL_MAX: '5',
         SMTP_URL: smtp.url,
         PUBLIC_URL: 'http://auth.failover.test',
-        METRICS_TOKEN: randomBytes(32).toString('base64url'),
-        JWT_SIGNING_KEYS: JSON.stringify([await generateSigningKey()]),
-        TOTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-        CODE_HASH_KEY: randomBytes(32).toString('base64'),
+        ...(await generateProductionSecrets()),
         DATA_DIR: dir,
         LOG_LEVEL: 'warn',
         ADDRESS_LIMIT_LOGIN: 'off',

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, startEmbeddedPostgres, type EmbeddedServer } from '../../../src/db/embedded.js';
 import { createDb, type Db } from '../../../src/db/knex.js';
-import { generateSigningKey } from '../../../src/tokens/keys.js';
 import { startSmtpCapture, type SmtpCapture } from '../../support/smtp.js';
 import { startHaproxy, type Haproxy } from './haproxy.js';
 import { startPgbouncer, type Pgbouncer } from './pgbouncer.js';
 import { killAll, start, waitFor, type Managed } from './processes.js';
+import { generateProductionSecrets } from '../../../src/config/production-secrets.js';
 
 /** HAProxy connects to the instances from this address: the only proxy they trust. */
 export const BALANCER_ADDRESS = '127.0.0.1';
@@ -99,10 +99,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     DATABASE_POOL_MAX: '5',
     SMTP_URL: smtp.url,
     PUBLIC_URL: 'http://auth.cluster.test',
-    METRICS_TOKEN: randomBytes(32).toString('base64url'),
-    JWT_SIGNING_KEYS: JSON.stringify([await generateSigningKey()]),
-    TOTP_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-    CODE_HASH_KEY: randomBytes(32).toString('base64'),
+    ...(await generateProductionSecrets()),
     DATA_DIR: dir,
     LOG_LEVEL: 'warn',
     TRUST_PROXY: BALANCER_ADDRESS,
