@@ -23,7 +23,7 @@ import { benchOptions } from './options.js';
 import { settle, startServer, type ServerProcess } from './processes.js';
 import { median, medianRatio, printReport, type Goal, type MemoryReading, type Round } from './report.js';
 import { argon2Scenario, httpScenario, type Scenario } from './scenarios.js';
-import { BENCH_PASSWORD, seedTotpUsers, seedUsers, sharedPasswordHash, totpCodeSupply, type TotpUser } from './seed.js';
+import { BENCH_PASSWORD, seedTotpUsers, sessionAccessToken, seedUsers, sharedPasswordHash, totpCodeSupply, type TotpUser } from './seed.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
 /** Better Auth 1.7's verify-totp at sign-in on this machine, from issue 13 (not run here). */
@@ -107,7 +107,7 @@ try {
   const accessToken = await (await fetch(`${service.base}/auth/accesstoken`, { headers: { authorization: `Bearer ${refreshToken}` } })).text();
   // GET /user/2fa of an account with TOTP on (its overview has something to show).
   const totpOwner = totpUsers[totpUsers.length - 1]!;
-  const totpOwnerAccess = await signJwt(keys, systemClock, { userId: totpOwner.id, kind: 'access', passwordChangedAt: totpOwner.passwordChangedAt });
+  const totpOwnerAccess = await sessionAccessToken(database.db, config, keys, totpOwner);
 
   const nextTotp = totpCodeSupply(totpUsers);
   let nextLogin = 0;

@@ -10,14 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { freePort } from '../../src/db/embedded.js';
-import { systemClock } from '../../src/deps.js';
 import { PROJECT_ROOT } from '../../src/project-root.js';
-import { signJwt } from '../../src/tokens/jwt.js';
 import { loadTokenKeys } from '../../src/tokens/keys.js';
 import { createBenchDatabase } from './database.js';
 import { load } from './load.js';
 import { startServer } from './processes.js';
-import { seedTotpUsers, seedUsers, sharedPasswordHash, totpCodeSupply } from './seed.js';
+import { seedTotpUsers, seedUsers, sessionAccessToken, sharedPasswordHash, totpCodeSupply } from './seed.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
 const path = process.argv[2] ?? 'validate';
@@ -47,7 +45,7 @@ try {
     '--cpu-prof',
     `--cpu-prof-dir=${profileDir}`,
   ]);
-  const accessToken = await signJwt(keys, systemClock, { userId: user!.id, kind: 'access', passwordChangedAt: user!.passwordChangedAt });
+  const accessToken = await sessionAccessToken(database.db, config, keys, user!);
   const login = await fetch(`${service.base}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

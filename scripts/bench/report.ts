@@ -46,15 +46,18 @@ export function printReport(options: BenchOptions, where: string, scenarios: Sce
     const loads = rounds.map((r) => r.get(scenario.key)?.load).filter((l): l is LoadResult => l !== undefined);
     const goal = goals.find((g) => g.row === scenario.key);
     const value = goal?.value(rounds);
+    const failed = loads.reduce((sum, l) => sum + l.non2xx + l.errors, 0);
+    // A row that answered errors measured something else than its path: never "met".
+    const verdict = !goal ? '' : failed > 0 ? 'NOT MET (errors)' : value! >= goal.threshold ? 'met' : 'NOT MET';
     lines.push([
       scenario.label,
       fmt(perSecond),
       scenario.key === 'argon2' ? '' : fmt(medianRatio(rounds, scenario.key, 'reference'), 2),
       loads.length ? fmt(median(loads.map((l) => l.p50)), 1) : '',
       loads.length ? fmt(median(loads.map((l) => l.p99)), 1) : '',
-      loads.length ? String(loads.reduce((sum, l) => sum + l.non2xx + l.errors, 0)) : '',
+      loads.length ? String(failed) : '',
       goal ? `${goal.text}: ${fmt(value!, 2)}` : '',
-      goal ? (value! >= goal.threshold ? 'met' : 'NOT MET') : '',
+      verdict,
     ]);
   }
   for (const m of memory) {

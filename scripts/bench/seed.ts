@@ -9,6 +9,20 @@ import { signJwt } from '../../src/tokens/jwt.js';
 import type { TokenKeys } from '../../src/tokens/keys.js';
 import { generateTotpSecret } from '../../src/totp/otp.js';
 import { TOTP_PERIOD_S } from '../../src/totp/constants.js';
+import { createLogger } from '../../src/log.js';
+import { createMailDeps } from '../../src/mail/index.js';
+import { startSession } from '../../src/sessions/service.js';
+
+/**
+ * An access token of a live session of `user`, made by the service's own session and signing code
+ * (a token without a live session is refused, as a client's would be).
+ */
+export async function sessionAccessToken(db: Db, config: Config, keys: TokenKeys, user: SeededUser): Promise<string> {
+  const caller = { userId: user.id, passwordChangedAt: user.passwordChangedAt };
+  const deps = { clock: systemClock, config, mail: createMailDeps(config), log: createLogger('silent') };
+  const { sessionId } = await startSession(db, deps, caller, 'password');
+  return signJwt(keys, systemClock, { ...caller, kind: 'access', sessionId });
+}
 
 export const BENCH_PASSWORD = 'Bench-Pass-2026';
 const CHUNK = 1000;

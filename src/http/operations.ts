@@ -23,7 +23,10 @@ const HANDLER_CHECKED_SCHEMES: readonly string[] = ['metricsToken'];
  * Operations whose one statement also checks the token's user row (and answers INVALID_TOKEN),
  * so the token check makes no round trip of its own. Each has a test with a voided token.
  */
-const USER_ROW_CHECKED_IN_OPERATION: ReadonlySet<string> = new Set(['getTwoFa', 'verifyTotp', 'verifyRecoveryCodes', 'verifyEmailOtpAuthentication']);
+const USER_ROW_CHECKED_IN_OPERATION: ReadonlySet<string> = new Set(['verifyTotp', 'verifyRecoveryCodes', 'verifyEmailOtpAuthentication']);
+
+/** Operations whose one statement does the whole online token check (user row and session). */
+const TOKEN_CHECKED_IN_OPERATION: ReadonlySet<string> = new Set(['getTwoFa']);
 
 /** The operation's token policy is the name of its (single) security scheme; none for `security: []`. */
 export function tokenPolicyOf(schema: OperationSchema): TokenPolicy | undefined {
@@ -57,7 +60,9 @@ export function operationResolver(deps: Deps) {
     const policy = tokenPolicyOf(schema);
     const limitAddress = addressLimitGuard(deps, schema.operationId);
     const hashes = HASHING_OPERATIONS.has(schema.operationId!);
-    const userRowCheck: UserRowCheck = USER_ROW_CHECKED_IN_OPERATION.has(schema.operationId!) ? 'inOperation' : 'here';
+    const userRowCheck: UserRowCheck = TOKEN_CHECKED_IN_OPERATION.has(schema.operationId!)
+      ? 'allInOperation'
+      : USER_ROW_CHECKED_IN_OPERATION.has(schema.operationId!) ? 'inOperation' : 'here';
     return (req: Request, res: Response) => withClient(clientInfoOf(req), async () => {
       // Before the token check or any query (taken by hashAdmission ahead of the validator): past
       // the hash queue the answer is an immediate 503 SERVER_BUSY that cost no database work.

@@ -1,13 +1,12 @@
 import type { Deps } from '../deps.js';
 import { isAllowedOrigin } from '../http/cors.js';
-import { findUserById } from '../users/queries.js';
 import { hasTwoFactorEnabled } from '../two-factor/queries.js';
 import type { TokenKind } from './constants.js';
 import { verifyJwt } from './jwt.js';
 import { findLiveRefreshToken } from './queries.js';
 import { readRefreshCookie } from './refresh-cookie.js';
 import { hashRefreshToken } from './refresh-token.js';
-import { isSessionLive } from '../sessions/queries.js';
+import { findTokenSubject, isSessionLive } from '../sessions/queries.js';
 import { detectRefreshTokenReuse } from '../sessions/reuse.js';
 import { tokenErrors } from './errors.js';
 
@@ -70,12 +69,13 @@ function refreshCookieToken(deps: Pick<Deps, 'config' | 'mail'>, presented: Pres
 }
 
 /**
- * How a JWT's user row is checked: here (one SELECT), or by the operation's own first statement,
- * which must then refuse the caller unless the user exists with the token's password change time
- * (GET /user/2fa folds it into its one query). Refresh tokens and the 2FA-dependent policy always
- * check here.
+ * Where a JWT's online check runs: `here`, in one statement (the user row and the session), or in
+ * the operation's own first statement, which must then refuse the caller unless the user exists,
+ * is not disabled and still has the token's password change time: `inOperation` folds in the user
+ * row (the session, if any, is still checked here), `allInOperation` the session too (GET
+ * /user/2fa). Refresh tokens and the 2FA-dependent policy always check here.
  */
-export type UserRowCheck = 'here' | 'inOperation';
+export type UserRowCheck = 'here' | 'inOperation' | 'allInOperation';
 
 export async function authenticate(
   deps: Pick<Deps, 'db' | 'clock' | 'keys' | 'config' | 'mail' | 'log'>,
@@ -102,14 +102,16 @@ export async function authenticate(
 
   const claims = verifyJwt(deps.keys, deps.clock, token);
   if (!claims || !ACCEPTED_JWT_KINDS[policy].includes(claims.kind)) throw tokenErrors('INVALID_TOKEN');
-  // A deleted or disabled user, or a password changed since issue, voids the token (checked here,
-  // or by the operation's own first statement: UserRowCheck).
+  // Access and sudo tokens live only as long as their session (a partial token precedes one). A
+  // deleted or disabled user, or a password changed since issue, voids any token.
+  const sessionId = claims.kind === 'partial' ? undefined : claims.sessionId;
+  if (claims.kind !== 'partial' && !sessionId) throw tokenErrors('INVALID_TOKEN');
+  const now = new Date(deps.clock.now());
   if (userRowCheck === 'here' || policy === 'sudoOrAccessWithout2fa') {
-    const user = await findUserById(deps.db, claims.userId);
-    if (!user || user.disabledAt || user.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
-  }
-  // Access and sudo tokens live only as long as their session (a partial token precedes one).
-  if (claims.kind !== 'partial' && !(claims.sessionId && (await isSessionLive(deps.db, claims.sessionId, claims.userId, new Date(deps.clock.now()))))) {
+    const subject = await findTokenSubject(deps.db, { userId: claims.userId, sessionId, now });
+    if (!subject || subject.disabledAt || subject.passwordChangedAt.getTime() !== claims.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+    if (sessionId && !subject.sessionLive) throw tokenErrors('INVALID_TOKEN');
+  } else if (sessionId && userRowCheck === 'inOperation' && !(await isSessionLive(deps.db, sessionId, claims.userId, now))) {
     throw tokenErrors('INVALID_TOKEN');
   }
 

@@ -2,6 +2,6 @@ import type { GetTwoFaData, GetTwoFaResponses } from '../../generated/types.gen.
 import { ok, type Handler } from '../http/handler.js';
 import { getTwoFaStatusForCaller } from './service.js';
 
-const getTwoFa: Handler<GetTwoFaData, GetTwoFaResponses> = async ({ auth, deps }) => ok(await getTwoFaStatusForCaller(deps.db, auth));
+const getTwoFa: Handler<GetTwoFaData, GetTwoFaResponses> = async ({ auth, deps }) => ok(await getTwoFaStatusForCaller(deps.db, auth, new Date(deps.clock.now())));
 
 export const twoFactorHandlers = { getTwoFa };

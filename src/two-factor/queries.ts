@@ -1,6 +1,7 @@
 import type { Db, Tx } from '../db/knex.js';
 import { SECOND_FACTOR_LIST } from './registry.js';
 import type { StatusKey, TwoFactorMethod } from './second-factor.js';
+import { LIVE_SESSION_SQL } from '../sessions/queries.js';
 
 export type { TwoFactorMethod };
 
@@ -24,14 +25,25 @@ export type TwoFaOverviewRow = Record<StatusKey, unknown>;
 
 /**
  * The overview in one statement (one round trip, one pooled connection): every method's
- * `statusSql` over the user row. With `passwordChangedAt` (a token's), undefined unless the user
- * exists with that password change time: the token check folded into the same statement.
+ * `statusSql` over the user row. With `token` (the caller's), undefined unless the user exists
+ * with the token's password change time, is not disabled, and the token's session is live: the
+ * whole online token check folded into the same statement.
  */
-export async function findTwoFaOverview(db: Db | Tx, userId: string, passwordChangedAt?: number): Promise<TwoFaOverviewRow | undefined> {
+export async function findTwoFaOverview(
+  db: Db | Tx,
+  userId: string,
+  token?: { passwordChangedAt: number; sessionId: string | undefined; now: Date },
+): Promise<TwoFaOverviewRow | undefined> {
   const columns = SECOND_FACTOR_LIST.map(([, method]) => `${method.statusSql} as "${method.statusKey}"`).join(', ');
+  if (!token) {
+    const { rows } = await db.raw(`select ${columns} from users u where u.id = ?`, [userId]);
+    return rows[0];
+  }
+  // A partial token has no session (and the token check let it through only as one).
+  const session = token.sessionId === undefined ? { sql: '', bindings: [] } : { sql: ` and exists (${LIVE_SESSION_SQL})`, bindings: [token.sessionId, token.now] };
   const { rows } = await db.raw(
-    `select ${columns} from users u where u.id = ?${passwordChangedAt === undefined ? '' : ' and u.password_changed_at = ? and u.disabled_at is null'}`,
-    passwordChangedAt === undefined ? [userId] : [userId, new Date(passwordChangedAt)],
+    `select ${columns} from users u where u.id = ? and u.password_changed_at = ? and u.disabled_at is null${session.sql}`,
+    [userId, new Date(token.passwordChangedAt), ...session.bindings],
   );
   return rows[0];
 }

@@ -15,9 +15,12 @@ export async function getTwoFaStatus(db: Db | Tx, userId: string): Promise<TwoFa
   return toStatus(row);
 }
 
-/** GET /user/2fa: the token's user-row check (user exists, password unchanged) is part of the one query. */
-export async function getTwoFaStatusForCaller(db: Db | Tx, caller: Caller): Promise<TwoFaStatus> {
-  const row = await findTwoFaOverview(db, caller.userId, caller.passwordChangedAt);
+/**
+ * GET /user/2fa: the token's online check (user exists, not disabled, password unchanged, session
+ * live) is part of the one query.
+ */
+export async function getTwoFaStatusForCaller(db: Db | Tx, caller: Caller, now: Date): Promise<TwoFaStatus> {
+  const row = await findTwoFaOverview(db, caller.userId, { passwordChangedAt: caller.passwordChangedAt, sessionId: caller.sessionId, now });
   if (!row) throw tokenErrors('INVALID_TOKEN');
   return toStatus(row);
 }

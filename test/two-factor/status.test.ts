@@ -64,14 +64,14 @@ describe('GET /user/2fa', () => {
 });
 
 describe('GET /user/2fa round trips', () => {
-  it('answers in two statements: the token\'s session check, then the overview (which also does the user-row check)', async () => {
+  it('answers in one statement: the overview, which also checks the token\'s user row and session', async () => {
     const { accessToken } = await userWithTotp(server);
     const statements = await statementsDuring(server.deps.db, async () => {
       const result = await status(accessToken);
       expect(result.data!.enabled).toBe(true);
     });
-    expect(statements).toHaveLength(2);
-    expect(statements.filter((sql) => /from "users"|from users/.test(sql))).toHaveLength(1);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatch(/from users u where u\.id = \$1 and u\.password_changed_at = \$2 and u\.disabled_at is null and exists \(select 1 from sessions s/);
   });
 
   it('still refuses a token voided by a password change or of a deleted user: 401 INVALID_TOKEN', async () => {
@@ -85,5 +85,18 @@ describe('GET /user/2fa round trips', () => {
     const { accessToken: otherToken } = await loginTokens(server, other);
     await server.deps.db('users').where({ id: other.id }).delete();
     expect((await status(otherToken)).error).toEqual(invalid);
+  });
+
+  it('refuses an access token whose session ended, or of a disabled account: 401 INVALID_TOKEN', async () => {
+    const invalid = { statusCode: 401, error: 'Unauthorized', message: 'INVALID_TOKEN' };
+    const { user, accessToken } = await userWithTotp(server);
+    const secondUser = await server.createUser();
+    const { accessToken: second } = await loginTokens(server, secondUser);
+    expect((await status(accessToken)).response.status).toBe(200);
+    expect((await status(second)).response.status).toBe(200);
+    await server.deps.db('sessions').where({ user_id: user.id }).update({ ended_at: new Date(server.clock.now()) });
+    expect((await status(accessToken)).error).toEqual(invalid);
+    await server.deps.db('users').where({ id: secondUser.id }).update({ disabled_at: new Date(server.clock.now()) });
+    expect((await status(second)).error).toEqual(invalid);
   });
 });
