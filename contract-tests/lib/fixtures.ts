@@ -12,6 +12,8 @@ import { signJwt } from '../../src/tokens/jwt.js';
 import { loadTokenKeys, type TokenKeys } from '../../src/tokens/keys.js';
 import { findUserById } from '../../src/users/queries.js';
 import { startSession } from '../../src/sessions/service.js';
+import { createMailDeps } from '../../src/mail/index.js';
+import { createLogger } from '../../src/log.js';
 import { createUser } from '../../src/users/service.js';
 import { wrongCode } from '../../test/support/codes.js';
 import { codeFrom, recipientsOf } from '../../test/support/smtp.js';
@@ -182,7 +184,7 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
       const row = await findUserById(database(), user.id);
       const caller = { userId: user.id, passwordChangedAt: row!.passwordChangedAt.getTime() };
       // An access or sudo token belongs to a session: a new one, made here like a login would.
-      const sessionId = kind === 'partial' ? undefined : (await startSession(database(), { clock: systemClock, config }, caller, 'password')).sessionId;
+      const sessionId = kind === 'partial' ? undefined : (await startSession(database(), { clock: systemClock, config, mail: createMailDeps(config), log: createLogger('silent') }, caller, 'password')).sessionId;
       return signJwt(keys, systemClock, { ...caller, kind, sessionId });
     },
 

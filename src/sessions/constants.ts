@@ -14,3 +14,10 @@ export const REFRESH_TOKEN_REUSE_GRACE_MS = 10_000;
 
 /** Why a session ended (sessions.end_reason; also the security event's detail). */
 export type SessionEndReason = 'logout' | 'ended_by_user' | 'password_changed' | 'refresh_token_reused' | 'account_disabled' | 'two_factor_reset';
+
+/**
+ * A sign-in from a device (user-agent family and network, src/sessions/device.ts) the account has
+ * not used for this long is mailed to the owner: the span of the notice's text, and of Keycloak's
+ * and Google's "new device" notices. Devices unused longer are swept.
+ */
+export const DEVICE_MEMORY_MS = 90 * 24 * 60 * 60 * 1000;

@@ -3,6 +3,7 @@ import { deleteInBatches } from '../db/batch-delete.js';
 import type { SessionMethod } from '../../generated/types.gen.js';
 import type { ClientInfo } from '../http/request-context.js';
 import type { SessionEndReason } from './constants.js';
+import type { Device } from './device.js';
 
 export interface SessionRow {
   id: string;
@@ -15,22 +16,48 @@ export interface SessionRow {
 }
 
 /**
- * A new session and its first refresh token in one statement (atomic without a transaction, so a
- * login needs none). Returns the session's id.
+ * A new session, its first refresh token and the sighting of its device, in one statement (atomic
+ * without a transaction, so a login needs none, and no round trip more than the session costs).
+ * `newDevice` is true when the account has signed in before, but not from this device in the
+ * last `deviceMemoryMs`: the upsert restarts `sightings` at 1 for a pair not seen that long, and
+ * as it runs on the newest row version, two racing sign-ins from one new device see it new once.
+ * An account's first device is not new (there is nothing to compare with: a fresh account, or
+ * one from before devices were recorded); a sign-in with no device (`device` undefined) records none.
  */
 export async function insertSessionWithRefreshToken(
   db: Db | Tx,
-  row: { userId: string; method: SessionMethod; client: ClientInfo; tokenHash: Buffer; passwordChangedAt: number; now: Date; expiresAt: Date },
-): Promise<string> {
+  row: {
+    userId: string;
+    method: SessionMethod;
+    client: ClientInfo;
+    device: Device | undefined;
+    deviceMemoryMs: number;
+    tokenHash: Buffer;
+    passwordChangedAt: number;
+    now: Date;
+    expiresAt: Date;
+  },
+): Promise<{ sessionId: string; newDevice: boolean }> {
   const { rows } = await db.raw(
     `with session as (
        insert into sessions (user_id, method, created_at, last_used_at, expires_at, user_agent, address)
        values (:userId, :method, :now, :now, :expiresAt, :userAgent, :address)
        returning id
+     ), token as (
+       insert into refresh_tokens (user_id, session_id, token_hash, password_changed_at, created_at, expires_at)
+       select :userId, id, :tokenHash, :passwordChangedAt, :now, :expiresAt from session
+       returning session_id
+     ), sighting as (
+       insert into known_devices as d (user_id, family, network, last_seen_at, sightings)
+       select :userId, :family, :network, :now, 1 where :family::text is not null
+       on conflict (user_id, family, network) do update
+         set last_seen_at = excluded.last_seen_at,
+             sightings = case when d.last_seen_at < :forgottenBefore then 1 else d.sightings + 1 end
+       returning sightings
      )
-     insert into refresh_tokens (user_id, session_id, token_hash, password_changed_at, created_at, expires_at)
-     select :userId, id, :tokenHash, :passwordChangedAt, :now, :expiresAt from session
-     returning session_id`,
+     select (select session_id from token) as session_id,
+            (select sightings from sighting) = 1
+              and exists (select 1 from known_devices where user_id = :userId) as new_device`,
     {
       userId: row.userId,
       method: row.method,
@@ -40,9 +67,17 @@ export async function insertSessionWithRefreshToken(
       address: row.client.address,
       tokenHash: row.tokenHash,
       passwordChangedAt: new Date(row.passwordChangedAt),
+      family: row.device?.family ?? null,
+      network: row.device?.network ?? null,
+      forgottenBefore: new Date(row.now.getTime() - row.deviceMemoryMs),
     },
   );
-  return rows[0].session_id;
+  return { sessionId: rows[0].session_id, newDevice: rows[0].new_device === true };
+}
+
+/** The device sweep: pairs not seen for `before`'s age are forgotten (they would count as new anyway). */
+export async function deleteForgottenDevices(db: Db, before: Date): Promise<number> {
+  return deleteInBatches(db, 'known_devices', (q) => q.where('last_seen_at', '<', before));
 }
 
 /**
@@ -67,10 +102,32 @@ export async function extendSession(
   return updated ? { expiresAt: updated.expires_at } : undefined;
 }
 
+/**
+ * "The session `?` of user `u` is live" as a subquery over a `users u` row, for statements that
+ * fold the token check into their own work (one binding: the session id; then `now`).
+ */
+export const LIVE_SESSION_SQL = 'select 1 from sessions s where s.id = ? and s.user_id = u.id and s.ended_at is null and s.expires_at > ?';
+
 /** Whether the user's session is live: what access and sudo tokens are checked against online. */
 export async function isSessionLive(db: Db | Tx, sessionId: string, userId: string, now: Date): Promise<boolean> {
   const row = await db('sessions').where({ id: sessionId, user_id: userId }).whereNull('ended_at').where('expires_at', '>', now).first('id');
   return Boolean(row);
+}
+
+/**
+ * The online check of an access, sudo or partial token in one round trip: the user row it was
+ * issued against and, for a token with a session, whether that session is live.
+ */
+export async function findTokenSubject(
+  db: Db | Tx,
+  token: { userId: string; sessionId: string | undefined; now: Date },
+): Promise<{ passwordChangedAt: Date; disabledAt: Date | null; sessionLive: boolean } | undefined> {
+  const { rows } = await db.raw(
+    `select u.password_changed_at, u.disabled_at, exists (${LIVE_SESSION_SQL}) as session_live from users u where u.id = ?`,
+    [token.sessionId ?? null, token.now, token.userId],
+  );
+  const row = rows[0];
+  return row ? { passwordChangedAt: row.password_changed_at, disabledAt: row.disabled_at, sessionLive: row.session_live } : undefined;
 }
 
 export async function findLiveSessions(db: Db | Tx, userId: string, now: Date): Promise<SessionRow[]> {

@@ -8,11 +8,14 @@ import { REFRESH_TOKEN_TTL_MS } from '../tokens/constants.js';
 import { tokenErrors } from '../tokens/errors.js';
 import { insertRefreshToken } from '../tokens/queries.js';
 import { newRefreshToken } from '../tokens/refresh-token.js';
+import { queueSecurityNotice } from '../security-events/notices.js';
+import { DEVICE_MEMORY_MS } from './constants.js';
+import { deviceOf } from './device.js';
 import { endUserSessions } from './end.js';
 import { sessionErrors } from './errors.js';
 import { extendSession, findLiveSessions, insertSessionWithRefreshToken } from './queries.js';
 
-type SessionDeps = Pick<Deps, 'clock' | 'config'>;
+type SessionDeps = Pick<Deps, 'clock' | 'config' | 'mail' | 'log'>;
 
 /** The user and the password change time the caller's token was checked against. */
 interface SessionCaller {
@@ -23,22 +26,27 @@ interface SessionCaller {
 /**
  * A new login: a session made by `method`, from the current request's client, its first refresh
  * token (bound to the password the caller's check saw; see findLiveRefreshToken) and the
- * `login_succeeded` event, in the caller's transaction or one of its own.
+ * `login_succeeded` event, in the caller's transaction or one of its own. A sign-in from a device
+ * the account has not used for 90 days also mails the owner (`newDevice` in the event's detail).
  */
 export async function startSession(db: Db | Tx, deps: SessionDeps, caller: SessionCaller, method: SessionMethod): Promise<{ sessionId: string; refreshToken: string }> {
   const { token, tokenHash } = newRefreshToken();
   const now = deps.clock.now();
   return inTx(db, async (trx) => {
-    const sessionId = await insertSessionWithRefreshToken(trx, {
+    const client = currentClient();
+    const { sessionId, newDevice } = await insertSessionWithRefreshToken(trx, {
       userId: caller.userId,
       method,
-      client: currentClient(),
+      client,
+      device: deviceOf(client),
+      deviceMemoryMs: DEVICE_MEMORY_MS,
       tokenHash,
       passwordChangedAt: caller.passwordChangedAt,
       now: new Date(now),
       expiresAt: new Date(now + Math.min(REFRESH_TOKEN_TTL_MS, deps.config.sessionMaxAgeMs)),
     });
-    await recordSecurityEvent(trx, deps.clock, { userId: caller.userId, type: 'login_succeeded', detail: { method, sessionId } });
+    await recordSecurityEvent(trx, deps.clock, { userId: caller.userId, type: 'login_succeeded', detail: newDevice ? { method, sessionId, newDevice } : { method, sessionId } });
+    if (newDevice) await queueSecurityNotice(trx, deps, { userId: caller.userId, notice: 'new_device_login' });
     return { sessionId, refreshToken: token };
   });
 }

@@ -5,7 +5,8 @@ import { deleteFinishedMails } from '../mail/outbox.js';
 import { deleteExpiredMailSlots } from '../one-time-codes/throttle.js';
 import { deleteExpiredResetSecrets } from '../password/queries.js';
 import { deleteOldSecurityEvents } from '../security-events/queries.js';
-import { deleteFinishedSessions } from '../sessions/queries.js';
+import { deleteFinishedSessions, deleteForgottenDevices } from '../sessions/queries.js';
+import { DEVICE_MEMORY_MS } from '../sessions/constants.js';
 import type { Config } from '../config/index.js';
 import type { Db } from '../db/knex.js';
 import { DAY_MS, FINISHED_MAIL_RETENTION_MS, FINISHED_SESSION_RETENTION_MS, MAIL_SLOT_RETENTION_MS, QUIET_COUNTER_RETENTION_MS } from './constants.js';
@@ -28,6 +29,7 @@ export const SWEEPS: Sweep[] = [
   { name: 'expired reset secrets', run: (db, now) => deleteExpiredResetSecrets(db, new Date(now)) },
   { name: 'refilled address limits', run: (db, now) => deleteRefilledAddressLimits(db, new Date(now)) },
   { name: 'finished sessions', run: (db, now) => deleteFinishedSessions(db, new Date(now - FINISHED_SESSION_RETENTION_MS)) },
+  { name: 'forgotten devices', run: (db, now) => deleteForgottenDevices(db, new Date(now - DEVICE_MEMORY_MS)) },
   { name: 'old security events', run: (db, now, config) => deleteOldSecurityEvents(db, new Date(now - config.securityEventRetentionDays * DAY_MS)) },
 ];
 

@@ -17,7 +17,7 @@ import { revokeRefreshToken } from './queries.js';
 import { hashRefreshToken } from './refresh-token.js';
 import { loginErrors, tokenErrors } from './errors.js';
 
-type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys' | 'config'>;
+type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys' | 'config' | 'mail' | 'log'>;
 
 /** Who asks for tokens: the user and the password change time their token was checked against. */
 export interface Caller {
@@ -30,7 +30,7 @@ export interface Caller {
 export { hashRefreshToken };
 
 /** A new login for the caller: a session made by `method` and its first refresh token. */
-export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock' | 'config'>, caller: Caller, method: SessionMethod): Promise<string> {
+export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock' | 'config' | 'mail' | 'log'>, caller: Caller, method: SessionMethod): Promise<string> {
   return (await startSession(db, deps, caller, method)).refreshToken;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAIL_KINDS } from '../../src/mail/constants.js';
 import { createMailDeps, prepareMail, type MailRequest } from '../../src/mail/index.js';
+import { NOTICES } from '../../src/security-events/notices.js';
 
 const mail = createMailDeps({ templatesDir: 'templates', blockedMailDomains: [] });
 const deps = { mail };
@@ -54,6 +55,26 @@ describe('every configuration × language × kind renders', () => {
           expect(prepared.text).toContain(configuration.name);
         });
       }
+    }
+  }
+});
+
+describe('every security notice has its own text in every configuration × language', () => {
+  for (const configuration of mail.configurations.all) {
+    for (const language of configuration.languages) {
+      it(`${configuration.id}/${language}`, () => {
+        const rendered = NOTICES.map((event) => {
+          const request = sampleRequest('security_notice', configuration.origins[0]!, language);
+          return prepareMail(deps, { ...request, variables: { ...request.variables, event, method: 'totp', remaining: '9' } });
+        });
+        for (const prepared of rendered) {
+          expect(prepared.subject).toMatch(/\S/);
+          expect(prepared.subject).not.toMatch(/undefined/);
+          expect(prepared.text).not.toMatch(/undefined/);
+        }
+        expect(new Set(rendered.map((m) => m.subject)).size).toBe(NOTICES.length);
+        expect(new Set(rendered.map((m) => m.text)).size).toBe(NOTICES.length);
+      });
     }
   }
 });

@@ -15,6 +15,7 @@ import * as createSessions from './20261201120500_create_sessions.js';
 import * as createSecurityEvents from './20261201120600_create_security_events.js';
 import * as addUsersDisabledAt from './20261201120700_add_users_disabled_at.js';
 import * as deferCodeUserKeys from './20261201130000_defer_code_user_keys.js';
+import * as createKnownDevices from './20261201140000_create_known_devices.js';
 
 /** Migrations are imported statically: no file-system scan, so they run the same under tsx, vitest and a bundle. */
 const migrations: Record<string, Knex.Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261201120600_create_security_events': createSecurityEvents,
   '20261201120700_add_users_disabled_at': addUsersDisabledAt,
   '20261201130000_defer_code_user_keys': deferCodeUserKeys,
+  '20261201140000_create_known_devices': createKnownDevices,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as sdk from '../../generated/sdk.gen.js';
+import { bearer } from '../support/server.js';
+import { startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
+import { enableTotpFor, loginPartial } from '../support/two-factor.js';
+import { totpCode } from '../support/totp.js';
+import { networkOf, userAgentFamily } from '../../src/sessions/device.js';
+import { runSweeps } from '../../src/sweep/index.js';
+
+/**
+ * The sign-in-from-a-new-device notice: a device is a user-agent family and a network
+ * (src/sessions/device.ts); a sign-in from one the account has not used for 90 days mails the owner.
+ * Behind TRUST_PROXY=loopback the test speaks for its client addresses with X-Forwarded-For.
+ */
+let server: MailTestServer;
+beforeAll(async () => {
+  server = await startMailTestServer({ trustProxy: ['loopback'] });
+});
+afterAll(() => server.close());
+
+const DAY = 24 * 60 * 60 * 1000;
+const FIREFOX_LINUX_120 = 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0';
+const FIREFOX_LINUX_121 = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0';
+const CHROME_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const newDeviceNotices = (email: string) => server.smtp.mailsTo(email).filter((m) => /^New sign-in/.test(m.subject ?? ''));
+
+async function signIn(user: { email: string; password: string }, userAgent: string, address: string) {
+  const res = await sdk.login({
+    client: server.client,
+    headers: { 'user-agent': userAgent, 'X-Forwarded-For': address },
+    body: { username: user.email, password: user.password },
+  });
+  expect(res.response.status, JSON.stringify(res.error)).toBe(200);
+  const refreshToken = res.data as string;
+  const access = await sdk.getAccessToken({ client: server.client, headers: bearer(refreshToken) });
+  return { refreshToken, accessToken: access.data as string };
+}
+
+async function loginEvents(accessToken: string) {
+  const res = await sdk.listSecurityEvents({ client: server.client, headers: bearer(accessToken) });
+  return res.data!.events.filter((e) => e.type === 'login_succeeded');
+}
+
+describe('what counts as one device', () => {
+  it('a browser family on an OS, without versions; an app by its product token', () => {
+    expect(userAgentFamily(FIREFOX_LINUX_120)).toBe('Firefox on Linux');
+    expect(userAgentFamily(FIREFOX_LINUX_121)).toBe(userAgentFamily(FIREFOX_LINUX_120));
+    expect(userAgentFamily(CHROME_WINDOWS)).toBe('Chrome on Windows');
+    expect(userAgentFamily('python-requests/2.31.0')).toBe('python-requests');
+    expect(userAgentFamily(null)).toBe('unknown');
+  });
+
+  it('an IPv4 /24 or an IPv6 /48 (from the /64 the limits key by)', () => {
+    expect(networkOf('203.0.113.7')).toBe('203.0.113.0/24');
+    expect(networkOf('203.0.113.250')).toBe(networkOf('203.0.113.7'));
+    expect(networkOf('198.51.100.7')).not.toBe(networkOf('203.0.113.7'));
+    expect(networkOf('2001:db8:aa:bb::/64')).toBe('2001:db8:aa::/48');
+    expect(networkOf(null)).toBe('unknown');
+  });
+});
+
+describe('sign-in from a new device (mailed through the outbox to a real SMTP peer)', () => {
+  it('the first device is not news; a new browser version or address in the same /24 is not either; another family or network is, once each', async () => {
+    const user = await server.createUser();
+    await signIn(user, FIREFOX_LINUX_120, '203.0.113.7');
+    await signIn(user, FIREFOX_LINUX_121, '203.0.113.99');
+    await sleep(600);
+    expect(newDeviceNotices(user.email)).toHaveLength(0);
+
+    const { accessToken } = await signIn(user, CHROME_WINDOWS, '203.0.113.7');
+    const mail = await server.smtp.waitForMail(user.email, { subject: /^New sign-in/ });
+    expect(mail.subject).toBe('New sign-in to your SmartgridOne account');
+    expect(mail.text).toContain('from a device or network not seen in the last 90 days');
+    expect(mail.text).toContain('From: 203.0.113.7');
+    expect(mail.text).toContain(`Device: ${CHROME_WINDOWS}`);
+    expect(mail.text).toMatch(/If this wasn't you/);
+
+    await signIn(user, FIREFOX_LINUX_120, '198.51.100.20');
+    await server.smtp.waitForMail(user.email, { subject: /^New sign-in/ });
+    await signIn(user, CHROME_WINDOWS, '203.0.113.8');
+    await sleep(600);
+    expect(newDeviceNotices(user.email).map((m) => m.text?.match(/From: (\S+)/)?.[1])).toEqual(['203.0.113.7', '198.51.100.20']);
+
+    // The event log says the same: newDevice on exactly the two sign-ins that were mailed.
+    const flags = (await loginEvents(accessToken)).map((e) => e.detail.newDevice ?? false);
+    expect(flags.reverse()).toEqual([false, false, true, true, false]);
+  });
+
+  it('a device unused for 90 days is new again; one used within them is not; the sweep forgets the stale one', async () => {
+    const user = await server.createUser();
+    await signIn(user, FIREFOX_LINUX_120, '192.0.2.1');
+    await signIn(user, CHROME_WINDOWS, '192.0.2.1');
+    await server.smtp.waitForMail(user.email, { subject: /^New sign-in/ });
+
+    server.clock.advance(89 * DAY);
+    await signIn(user, CHROME_WINDOWS, '192.0.2.1');
+    server.clock.advance(2 * DAY);
+    await signIn(user, CHROME_WINDOWS, '192.0.2.1'); // 2 days after its last use
+    await sleep(600);
+    expect(newDeviceNotices(user.email)).toHaveLength(1);
+
+    // Firefox, last seen 91 days ago, is swept (by the worker's hourly sweep too, whose clock jumped).
+    await runSweeps(server.deps);
+    expect(await server.deps.db('known_devices').where({ user_id: user.id }).pluck('family')).toEqual(['Chrome on Windows']);
+
+    await signIn(user, FIREFOX_LINUX_120, '192.0.2.1'); // 91 days later
+    await server.smtp.waitForMail(user.email, { subject: /^New sign-in/ });
+  });
+
+  it('racing sign-ins from one new device mail once', async () => {
+    const user = await server.createUser();
+    await signIn(user, FIREFOX_LINUX_120, '192.0.2.50');
+    // Concurrent password checks of one account are each claimed on its guess counter first, so a
+    // burst may be refused (429) before it is checked; the ones let through race to the device.
+    const racing = await Promise.all(
+      [1, 2, 3].map(() =>
+        sdk.login({ client: server.client, headers: { 'user-agent': CHROME_WINDOWS, 'X-Forwarded-For': '192.0.2.50' }, body: { username: user.email, password: user.password } }),
+      ),
+    );
+    expect(racing.filter((r) => r.response.status === 200).length).toBeGreaterThanOrEqual(2);
+    await server.smtp.waitForMail(user.email, { subject: /^New sign-in/ });
+    await sleep(1000);
+    expect(newDeviceNotices(user.email)).toHaveLength(1);
+  });
+
+  it('a sign-in finished with a second factor counts its device when the session starts, not at the password step', async () => {
+    const user = await server.createUser();
+    const { url } = await enableTotpFor(server, user); // signs in (first device: the test client's)
+    const headers = { 'user-agent': CHROME_WINDOWS, 'X-Forwarded-For': '198.51.100.77' };
+    const partial = await sdk.login({ client: server.client, headers, body: { username: user.email, password: user.password } });
+    expect(partial.response.status).toBe(401); // 2FA_REQUIRED: no session yet
+    await sleep(600);
+    expect(newDeviceNotices(user.email)).toHaveLength(0);
+
+    server.clock.advance(30_000); // the next time step: the setup's code is spent
+    const { partialToken } = await loginPartial(server, user);
+    const done = await sdk.verifyTotp({ client: server.client, headers: { ...headers, ...bearer(partialToken) }, body: { totp: totpCode(url, server.clock.now()) } });
+    expect(done.response.status).toBe(200);
+    const mail = await server.smtp.waitForMail(user.email, { subject: /^New sign-in/ });
+    expect(mail.text).toContain('From: 198.51.100.77');
+  });
+});
