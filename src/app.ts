@@ -4,6 +4,7 @@ import type { Deps } from './deps.js';
 import { cors } from './http/cors.js';
 import { errorHandler } from './http/error-handler.js';
 import { operationResolver } from './http/operations.js';
+import { createAddressLimits } from './address-limits/guard.js';
 import { requestMetrics } from './http/request-metrics.js';
 import { hashAdmission, hashingRoutes } from './http/hash-admission.js';
 import { apiResponseHeaders } from './http/response-headers.js';
@@ -27,6 +28,9 @@ export function createApp(deps: Deps): Express {
   // operation and carries no token), and every answer, errors included, gets the CORS headers.
   app.use(cors(deps));
   const spec = parseSpec(deps.specText);
+  // A client address over its limit is answered 429 before anything else reads its request.
+  const addressLimits = createAddressLimits(deps);
+  app.use(addressLimits.early(spec as never));
   // Password-hashing operations are admitted, or shed with 503, before their body is even read:
   // see hash-admission.ts.
   app.use(hashAdmission(deps, hashingRoutes(spec as never)));
@@ -47,7 +51,7 @@ export function createApp(deps: Deps): Express {
       // The spec has no multipart bodies: without this the validator runs its multer middleware
       // (one more promise hop) on every request (CPU profile of the validate path, issue 13).
       fileUploader: false,
-      operationHandlers: { basePath: '', resolver: operationResolver(deps) as never },
+      operationHandlers: { basePath: '', resolver: operationResolver(deps, addressLimits) as never },
     }),
   );
   app.use(errorHandler(deps.log));

@@ -9,9 +9,11 @@ import { Lifecycle } from './ops/lifecycle.js';
 import { createMetrics } from './ops/metrics.js';
 import { loadTokenKeys } from './tokens/keys.js';
 import { createHashLimiter, type HashLimiter } from './crypto/hash-limiter.js';
+import { configureHashThreads } from './crypto/hash-threads.js';
 
 /** Wires the dependencies every part of the service shares; tests pass their own clock (and hash limiter). */
 export async function buildDeps(config: Config, db: Db, overrides: { clock?: Clock; log?: Logger; hashLimiter?: HashLimiter } = {}): Promise<Deps> {
+  configureHashThreads(config.hashConcurrency);
   return {
     config,
     db,

@@ -204,7 +204,9 @@ try {
   // autocannon drops its sockets at the end; let requests still inside the service finish first.
   await new Promise((resolve) => setTimeout(resolve, 500));
   // The login flood (issue 9) brings its own database and service process.
-  if (process.env.BENCH_FLOOD !== '0') printFloodReport(await runFloodBench(database.adminUrl));
+  if (process.env.BENCH_FLOOD !== '0') {
+    for (const limits of ['off', 'on'] as const) printFloodReport(await runFloodBench(database.adminUrl, { limits }));
+  }
 } finally {
   await cleanup();
 }

@@ -122,26 +122,16 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
   };
 }
 
-/** libuv's default thread-pool size, used when UV_THREADPOOL_SIZE is unset. */
-const LIBUV_DEFAULT_THREADS = 4;
-
 /**
- * argon2 runs on libuv's thread pool (UV_THREADPOOL_SIZE, read by libuv itself when the pool
- * first starts, so it must be set in the environment, not from inside the process). Hashing may
- * use every core but never every pool thread: at least one stays free for the pool's other users
- * (file writes, DNS lookups of DATABASE_URL/SMTP_URL hosts). Default: one hash per core, capped at
- * the pool size − 1; on a machine with more cores than that, raise UV_THREADPOOL_SIZE.
+ * Hashes run on threads of their own at a lower CPU priority (src/crypto/hash-threads.ts), one per
+ * allowed hash. Default: one per core: the hashes may fill every core, since the scheduler hands
+ * the event loop and PostgreSQL the CPU first.
  * The queue defaults to 4 per slot: it drains in about four hash times (≈ 60–160 ms), short enough
  * that a flood is shed instead of piling up latency, long enough that a burst of real logins
  * (everyone at 9:00) waits a little instead of getting 503s.
  */
 function hashLimits(env: Env): { hashConcurrency: number; hashQueue: number } {
-  const threads = z.int('UV_THREADPOOL_SIZE', env.UV_THREADPOOL_SIZE ?? String(LIBUV_DEFAULT_THREADS), 2, 1024);
-  const fallback = Math.max(1, Math.min(availableParallelism(), threads - 1));
-  const hashConcurrency = z.int('HASH_CONCURRENCY', env.HASH_CONCURRENCY ?? String(fallback), 1, 1024);
-  if (hashConcurrency >= threads) {
-    throw new ConfigError(`HASH_CONCURRENCY (${hashConcurrency}) must be below UV_THREADPOOL_SIZE (${threads}), so hashing never takes every libuv thread; raise UV_THREADPOOL_SIZE`);
-  }
+  const hashConcurrency = z.int('HASH_CONCURRENCY', env.HASH_CONCURRENCY ?? String(availableParallelism()), 1, 1024);
   const hashQueue = z.int('HASH_QUEUE', env.HASH_QUEUE ?? String(4 * hashConcurrency), 0, 100_000);
   return { hashConcurrency, hashQueue };
 }

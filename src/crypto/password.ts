@@ -1,17 +1,17 @@
-import { hash, verify } from '@node-rs/argon2';
+import { hashThreads } from './hash-threads.js';
 
 // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
 // `algorithm: 2` is Algorithm.Argon2id (an ambient const enum, not importable under verbatimModuleSyntax).
 const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
-/** Runs on the libuv thread pool (napi async task), never on the event loop. */
+/** Runs on hashing's own low-priority threads (hash-threads.ts), never on the event loop. */
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2_OPTIONS);
+  return hashThreads().run({ op: 'hash', password, options: ARGON2_OPTIONS });
 }
 
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(storedHash, password);
+    return await hashThreads().run<boolean>({ op: 'verify', hash: storedHash, password });
   } catch {
     return false;
   }

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { defineErrors } from './errors.js';
 import { apiResponseHeaders } from './response-headers.js';
 import type { OperationId } from './operation-id.js';
+import { operationRoutes, type SpecPaths } from './operation-routes.js';
 
 /** The operations that hash a password (contract § "Service-wide answers (turn 2)"). */
 export const HASHING_OPERATIONS: ReadonlySet<string> = new Set<OperationId>(['login', 'updatePasswordViaOtp', 'updatePasswordViaSudo']);
@@ -20,22 +21,8 @@ export function admitHashing(limiter: HashLimiter): HashPermit {
   return permit;
 }
 
-interface SpecPaths {
-  paths: Record<string, Record<string, { operationId?: string }>>;
-}
-
-/** "METHOD /path" → operationId of each hashing operation (none has path parameters). */
-export function hashingRoutes(spec: SpecPaths): Map<string, string> {
-  const routes = new Map<string, string>();
-  for (const [path, methods] of Object.entries(spec.paths)) {
-    for (const [method, operation] of Object.entries(methods)) {
-      if (!operation?.operationId || !HASHING_OPERATIONS.has(operation.operationId)) continue;
-      if (path.includes('{')) throw new Error(`hashing operation ${operation.operationId} has path parameters: match it in hashAdmission`);
-      routes.set(`${method.toUpperCase()} ${path}`, operation.operationId);
-    }
-  }
-  return routes;
-}
+/** "METHOD /path" → operationId of each hashing operation (see operationRoutes). */
+export const hashingRoutes = (spec: SpecPaths) => operationRoutes(spec, HASHING_OPERATIONS);
 
 /**
  * Admission to hashing ahead of body parsing and the request validator: under a flood of 200

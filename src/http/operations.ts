@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { addressLimitGuard } from '../address-limits/guard.js';
+import type { AddressLimits } from '../address-limits/guard.js';
 import type { Deps } from '../deps.js';
 import { authenticate, TOKEN_POLICIES, type TokenPolicy, type UserRowCheck } from '../tokens/authenticate.js';
 import { admittedPermit, HASHING_OPERATIONS } from './hash-admission.js';
@@ -50,7 +50,7 @@ function writeReply(res: Response, reply: { status: number; body: unknown; conte
  * express-openapi-validator's resolver: each spec operation gets (hash admission) → per-address
  * limit → token check → handler → reply. Runs after request validation, so handlers only ever see valid input.
  */
-export function operationResolver(deps: Deps) {
+export function operationResolver(deps: Deps, addressLimits: AddressLimits) {
   return (_basePath: string, route: RouteMetadata, apiDoc: { paths: Record<string, Record<string, OperationSchema>> }): RequestHandler => {
     const schema = apiDoc.paths[route.openApiRoute]![route.method.toLowerCase()]!;
     const handler: AnyHandler | undefined = handlers[schema.operationId as keyof typeof handlers];
@@ -58,7 +58,7 @@ export function operationResolver(deps: Deps) {
     // regenerating is the only way here.
     if (!handler) throw new Error(`no handler for operation ${schema.operationId}: run npm run generate`);
     const policy = tokenPolicyOf(schema);
-    const limitAddress = addressLimitGuard(deps, schema.operationId);
+    const limitAddress = addressLimits.guard(schema.operationId);
     const hashes = HASHING_OPERATIONS.has(schema.operationId!);
     const userRowCheck: UserRowCheck = TOKEN_CHECKED_IN_OPERATION.has(schema.operationId!)
       ? 'allInOperation'

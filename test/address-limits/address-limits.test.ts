@@ -1,3 +1,4 @@
+import { statementsDuring } from '../support/round-trips.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import type { AddressLimits } from '../../src/address-limits/constants.js';
@@ -163,6 +164,30 @@ describe('per-address limits', () => {
     server.clock.advance(10 * 60_000); // a long pause refills to the burst, not beyond
     await exhaust('login', address);
     expect((await call.login(address)).response.status).toBe(429);
+  });
+
+  it('a refused address is remembered: until its Retry-After its requests cost no query (a flood over the limit takes no pooled connection)', async () => {
+    const address = freshAddress();
+    await exhaust('login', address);
+    const first = await statementsDuring(server.deps.db, async () => expect((await call.login(address)).error).toEqual(tooManyRequests(20)));
+    expect(first.filter((sql) => /address_limits/.test(sql))).toHaveLength(1); // the shared budget said no
+    server.clock.advance(5_000);
+    const remembered = await statementsDuring(server.deps.db, async () => {
+      for (let i = 0; i < 5; i++) {
+        const refused = await call.login(address);
+        expect(refused.error).toEqual(tooManyRequests(15));
+        expect(refused.response.headers.get('retry-after')).toBe('15');
+        // Answered before the body is read, and the connection closed: a client that resends at
+        // once must reconnect first. (Connection is hop-by-hop: a proxy in front answers its own.)
+        if (server.baseUrl === server.directUrl) expect(refused.response.headers.get('connection')).toBe('close');
+      }
+    });
+    expect(remembered).toEqual([]);
+    // Another address, and this address at another operation, are not affected.
+    expect((await call.login(freshAddress())).response.status).toBe(401);
+    expect((await call.validatePasswordReset(address)).response.status).toBe(401);
+    server.clock.advance(15_000); // the bucket has one token again: the database is asked, and grants it
+    expect((await call.login(address)).response.status).toBe(401);
   });
 
   it('a clock that jumps back locks an address out for one refill step, not for the jump', async () => {

@@ -11,13 +11,11 @@ beforeAll(async () => {
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 const load = (env: Record<string, string>) => loadConfig({ DATA_DIR: dataDir, ...env });
 
-describe('HASH_CONCURRENCY, HASH_QUEUE, UV_THREADPOOL_SIZE', () => {
-  it('defaults: one hash per core, but never every libuv thread (4 unless set); a queue of 4 per slot', async () => {
+describe('HASH_CONCURRENCY, HASH_QUEUE', () => {
+  it('defaults: one hash per core (on threads of their own, so no libuv thread is taken); a queue of 4 per slot', async () => {
     const config = await load({});
-    expect(config.hashConcurrency).toBe(Math.min(availableParallelism(), 3));
+    expect(config.hashConcurrency).toBe(availableParallelism());
     expect(config.hashQueue).toBe(4 * config.hashConcurrency);
-    const bigPool = await load({ UV_THREADPOOL_SIZE: '64' });
-    expect(bigPool.hashConcurrency).toBe(Math.min(availableParallelism(), 63));
   });
 
   it('takes explicit values', async () => {
@@ -26,15 +24,10 @@ describe('HASH_CONCURRENCY, HASH_QUEUE, UV_THREADPOOL_SIZE', () => {
   });
 
   it('refuses bad values, naming the variable', async () => {
-    for (const [name, value] of [['HASH_CONCURRENCY', '0'], ['HASH_CONCURRENCY', 'two'], ['HASH_QUEUE', '-1'], ['UV_THREADPOOL_SIZE', '1']] as const) {
+    for (const [name, value] of [['HASH_CONCURRENCY', '0'], ['HASH_CONCURRENCY', 'two'], ['HASH_QUEUE', '-1']] as const) {
       const refused = load({ [name]: value });
       await expect(refused, `${name}=${value}`).rejects.toThrow(ConfigError);
       await expect(refused).rejects.toThrow(name);
     }
-  });
-
-  it('refuses a concurrency that would take every libuv thread', async () => {
-    await expect(load({ HASH_CONCURRENCY: '4' })).rejects.toThrow(/HASH_CONCURRENCY \(4\) must be below UV_THREADPOOL_SIZE \(4\)/);
-    expect((await load({ HASH_CONCURRENCY: '4', UV_THREADPOOL_SIZE: '6' })).hashConcurrency).toBe(4);
   });
 });
