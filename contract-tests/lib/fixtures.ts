@@ -169,7 +169,10 @@ export async function createFixtures(env: NodeJS.ProcessEnv = process.env) {
         .merge();
     },
 
-    /** Gives the Dredd client its whole budget of `operation` back. */
+    /**
+     * Gives the Dredd client its whole budget of `operation` back. (The service also remembers a
+     * refusal until its Retry-After; with the run's budgets of 1,000,000 a minute that is 60 µs.)
+     */
     async releaseAddressLimit(operation: string): Promise<void> {
       await database()('address_limits').where({ operation, address: addressLimitKey('127.0.0.1') }).delete();
     },
