@@ -6,6 +6,10 @@ import { enableTotpFor, loginPartial } from '../support/two-factor.js';
 import { totpCode } from '../support/totp.js';
 import { networkOf, userAgentFamily } from '../../src/sessions/device.js';
 import { runSweeps } from '../../src/sweep/index.js';
+import { withTx } from '../../src/db/tx.js';
+import { withClient } from '../../src/http/request-context.js';
+import { startSession } from '../../src/sessions/service.js';
+import { findUserById } from '../../src/users/queries.js';
 
 /**
  * The sign-in-from-a-new-device notice: a device is a user-agent family and a network
@@ -109,20 +113,54 @@ describe('sign-in from a new device (mailed through the outbox to a real SMTP pe
     await server.smtp.waitForMail(user.email, { subject: /^New sign-in/ });
   });
 
-  it('racing sign-ins from one new device mail once', async () => {
+  it('racing sign-ins from one new device mail once: the ones that waited for the first see its row', async () => {
     const user = await server.createUser();
     await signIn(user, FIREFOX_LINUX_120, '192.0.2.50');
-    // Concurrent password checks of one account are each claimed on its guess counter first, so a
-    // burst may be refused (429) before it is checked; the ones let through race to the device.
-    const racing = await Promise.all(
-      [1, 2, 3].map(() =>
-        sdk.login({ client: server.client, headers: { 'user-agent': CHROME_WINDOWS, 'X-Forwarded-For': '192.0.2.50' }, body: { username: user.email, password: user.password } }),
-      ),
+    const { db } = server.deps;
+    const caller = { userId: user.id, passwordChangedAt: (await findUserById(db, user.id))!.passwordChangedAt.getTime() };
+    const client = { address: '192.0.2.50', userAgent: CHROME_WINDOWS };
+    // The first sign-in's transaction stays open after its session statement; four more start
+    // meanwhile and must wait on its device row. Each of them began before that row committed.
+    let commitFirst!: () => void;
+    let firstInserted!: () => void;
+    const inserted = new Promise<void>((resolve) => (firstInserted = resolve));
+    const first = withTx(db, (trx) =>
+      withClient(client, async () => {
+        await startSession(trx, server.deps, caller, 'password');
+        firstInserted();
+        await new Promise<void>((resolve) => (commitFirst = resolve));
+      }),
     );
-    expect(racing.filter((r) => r.response.status === 200).length).toBeGreaterThanOrEqual(2);
+    await inserted;
+    const others = [1, 2, 3, 4].map(() => withClient(client, () => startSession(db, server.deps, caller, 'password')));
+    const waiting = async () => Number((await db.raw(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n);
+    for (let i = 0; i < 100 && (await waiting()) < 4; i++) await sleep(50);
+    expect(await waiting()).toBe(4);
+    commitFirst();
+    await first;
+    await Promise.all(others);
     await server.smtp.waitForMail(user.email, { subject: /^New sign-in/ });
     await sleep(1000);
     expect(newDeviceNotices(user.email)).toHaveLength(1);
+    expect(await db('known_devices').where({ user_id: user.id, family: 'Chrome on Windows' }).first('sightings')).toEqual({ sightings: 5 });
+  });
+
+  it('a sign-in that rolls back leaves no device, no event and no notice behind', async () => {
+    const user = await server.createUser();
+    await signIn(user, FIREFOX_LINUX_120, '192.0.2.60');
+    const { db } = server.deps;
+    const caller = { userId: user.id, passwordChangedAt: (await findUserById(db, user.id))!.passwordChangedAt.getTime() };
+    const failed = withTx(db, (trx) =>
+      withClient({ address: '192.0.2.60', userAgent: CHROME_WINDOWS }, async () => {
+        await startSession(trx, server.deps, caller, 'password');
+        expect(await trx('mail_outbox').where({ to_address: user.email, kind: 'security_notice' })).toHaveLength(1);
+        throw new Error('the change this sign-in belonged to failed');
+      }),
+    );
+    await expect(failed).rejects.toThrow('failed');
+    expect(await db('known_devices').where({ user_id: user.id }).pluck('family')).toEqual(['Firefox on Linux']);
+    expect(await db('mail_outbox').where({ to_address: user.email, kind: 'security_notice' })).toHaveLength(0);
+    expect(await db('security_events').where({ user_id: user.id, type: 'login_succeeded' })).toHaveLength(1);
   });
 
   it('a sign-in finished with a second factor counts its device when the session starts, not at the password step', async () => {
