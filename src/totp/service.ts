@@ -89,7 +89,7 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
  * (one upsert; verifyTotp is in USER_ROW_CHECKED_IN_OPERATION); the factor (read once); the step
  * claim (the guarded UPDATE that makes a code single use); the user row re-checked FOR SHARE
  * (that lock cannot move earlier, since every method change locks the user row after the
- * counter); the session with its refresh token (one statement); the sign-in's security event;
+ * counter); the session with its refresh token and its device's sighting (one statement); the sign-in's security event;
  * COMMIT.
  */
 export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: string) {
