@@ -210,13 +210,14 @@ export function clusterSuite(title: string, options: { viaPgbouncer: boolean }) 
       const afterKill = Date.now();
       const tail = await parallel(20, () => call(cluster.url, 'GET', '/healthz', { from: '127.0.0.96' }));
       const result = await load.stop();
-      console.log(`[${title}] kill -9: ${result.ok} requests answered 2xx, ${result.failures.length} failed (cut off at the kill): ${JSON.stringify(result.failures.slice(0, 5))}; TOTP enabled for ${enabled}/12`);
+      console.log(`[${title}] kill -9: ${result.ok} requests answered 2xx, ${result.failures.length} failed (cut off at the kill): ${JSON.stringify(result.failures.slice(0, 5))}; sessions whose committed rotation was lost with the instance: ${result.lost}; TOTP enabled for ${enabled}/12`);
 
       // Routed around it: once HAProxy saw it down, every request went to the other two.
       expect(tally(tail)).toEqual({ 200: 20 });
       expect(servedBy(tail)).toEqual(new Set(['i1', 'i3']));
       expect(afterKill).toBeGreaterThan(killedAt);
       expect(result.failures.length).toBeLessThanOrEqual(sessions.length + 3); // at most what was in flight on the killed instance
+      expect(result.lost).toBeLessThanOrEqual(sessions.length); // each such session refused its old token once, then stopped
       expect(enabled).toBeGreaterThan(0);
 
       // No half-written state.
