@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { buildDeps } from './bootstrap.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config/index.js';
+import { disablePreparedStatements } from './db/prepared.js';
 import { resolveDatabaseUrl } from './db/connect.js';
 import { EmbeddedPostgresError } from './db/embedded-access.js';
 import { createDb, migrateLatest } from './db/knex.js';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const database = await resolveDatabaseUrl(config, (line) => log.debug({ postgres: line.trim() }, 'embedded postgres'));
   if (database.embedded) log.info({ dataDir: resolve(config.dataDir, 'pg') }, 'started embedded PostgreSQL (set DATABASE_URL to use your own server)');
   const db = createDb(database.url, { poolMax: config.databasePoolMax, log });
+  if (!config.databasePreparedStatements) disablePreparedStatements(db);
   await migrateLatest(db);
 
   const deps = await buildDeps(config, db, { log });

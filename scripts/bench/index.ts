@@ -23,6 +23,7 @@ import { benchOptions } from './options.js';
 import { settle, startServer, type ServerProcess } from './processes.js';
 import { median, medianRatio, printReport, type Goal, type MemoryReading, type Round } from './report.js';
 import { argon2Scenario, httpScenario, type Scenario } from './scenarios.js';
+import { postgresCpuSeconds } from './cpu.js';
 import { BENCH_PASSWORD, seedTotpUsers, sessionAccessToken, seedUsers, sharedPasswordHash, totpCodeSupply, type TotpUser } from './seed.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
@@ -169,6 +170,15 @@ try {
     argon2Scenario(passwordHash, BENCH_PASSWORD),
   ];
 
+  // BENCH_ROWS=validate,login,… measures only those rows (and D, which every ratio needs).
+  const onlyRows = process.env.BENCH_ROWS?.split(',').map((key) => key.trim()).filter(Boolean);
+  if (onlyRows?.length) {
+    const unknown = onlyRows.filter((key) => !scenarios.some((s) => s.key === key));
+    if (unknown.length) throw new Error(`BENCH_ROWS names no row: ${unknown.join(', ')} (rows: ${scenarios.map((s) => s.key).join(', ')})`);
+    const keep = new Set([...onlyRows, 'reference', ...(onlyRows.includes('login') ? ['argon2'] : [])]);
+    scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => keep.has(s.key)));
+  }
+
   const goals: Goal[] = [
     { row: 'validate', text: '≥ 1.1 × D', threshold: 1.1, value: (r) => medianRatio(r, 'validate', 'reference') },
     { row: 'accesstoken', text: '≥ 1.0 × D', threshold: 1.0, value: (r) => medianRatio(r, 'accesstoken', 'reference') },
@@ -182,6 +192,18 @@ try {
     { row: 'login', text: '÷ raw argon2id ≥ 0.9', threshold: 0.9, value: (r) => medianRatio(r, 'login', 'argon2') },
   ];
 
+  // The CPU a row's requests cost its server and PostgreSQL: on a shared, noisy machine a steadier
+  // figure than the rate (it does not count time spent waiting for a core).
+  const measureWithCpu = async (scenario: Scenario, seconds: number) => {
+    const server = scenario.key === 'reference' ? reference : scenario.key === 'argon2' ? undefined : service;
+    const before = { server: server?.cpuSeconds() ?? 0, postgres: postgresCpuSeconds() };
+    const result = await scenario.measure(seconds);
+    if (!server || !result.load) return result;
+    const requests = result.perSecond * seconds;
+    const perRequestUs = (s: number) => (s * 1e6) / requests;
+    return { ...result, cpu: { serverUs: perRequestUs(server.cpuSeconds() - before.server), postgresUs: perRequestUs(postgresCpuSeconds() - before.postgres) } };
+  };
+
   const idle = new Map(servers.map((s) => [s.name, s.rssMiB().now]));
   log(`warm-up: ${options.warmupSeconds} s per row`);
   for (const scenario of scenarios) {
@@ -192,7 +214,7 @@ try {
   for (let i = 0; i < options.rounds; i++) {
     const round: Round = new Map();
     for (const scenario of scenarios) {
-      const result = await scenario.measure(options.seconds);
+      const result = await measureWithCpu(scenario, options.seconds);
       await settle(servers);
       round.set(scenario.key, result);
       log(`round ${i + 1}/${options.rounds} ${scenario.label}: ${result.perSecond.toFixed(0)}/s (service peak RSS so far ${service.rssMiB().peak.toFixed(0)} MiB)`);

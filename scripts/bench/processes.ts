@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { cpuSecondsOf } from './cpu.js';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 
 export interface ServerProcess {
@@ -14,14 +15,6 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
-
-function cpuSecondsOf(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-}
 
 /**
  * Waits until every server is idle (under 5 % of a core over 250 ms, at most 15 s): requests a

@@ -1,7 +1,8 @@
 /**
  * npm run bench:profile [-- <path>]: a CPU profile of one hot path of the compiled service in
  * production mode (node --cpu-prof), under the bench's load for PROFILE_SECONDS (default 10).
- * Path: validate (default), accesstoken, twofa or totp (the TOTP login step). Writes the .cpuprofile (open it in Chrome
+ * Path: validate (default), accesstoken, twofa, totp (the TOTP login step) or login (argon2id: the
+ * hashing threads' profiles are written beside it; the summary is the event loop's). Writes the .cpuprofile (open it in Chrome
  * DevTools) and prints the functions with the most self time, grouped by package.
  */
 import { spawnSync } from 'node:child_process';
@@ -33,6 +34,9 @@ const env: Record<string, string> = {
   SMTP_URL: 'smtp://127.0.0.1:1',
   DATA_DIR: dataDir,
   LOG_LEVEL: 'info',
+  // The login path: one client address, and 50 logins in flight that must wait, not be shed.
+  ADDRESS_LIMIT_LOGIN: 'off',
+  HASH_QUEUE: '64',
 };
 const config = await loadConfig(env);
 const keys = await loadTokenKeys(config.signingKeys, config.publicUrl);
@@ -57,6 +61,7 @@ try {
     accesstoken: { url: '/auth/accesstoken', token: refreshToken },
     twofa: { url: '/user/2fa', token: accessToken },
     totp: { url: '/user/2fa/totp/authenticate', token: '' },
+    login: { url: '/auth/login', token: '' },
   };
   const target = targets[path];
   if (!target) throw new Error(`unknown path ${path}: one of ${Object.keys(targets).join(', ')}`);
@@ -75,11 +80,19 @@ try {
             },
           ],
         }
-      : { url: `${service.base}${target.url}`, headers: { authorization: `Bearer ${target.token}` } };
+      : path === 'login'
+        ? {
+            url: `${service.base}/auth/login`,
+            method: 'POST' as const,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ username: user!.email, password: 'Bench-Pass-2026' }),
+          }
+        : { url: `${service.base}${target.url}`, headers: { authorization: `Bearer ${target.token}` } };
   const result = await load(request, 50, seconds);
   console.log(`${path}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, non-2xx ${result.non2xx}`);
   await service.stop();
-  const file = (await readdir(profileDir)).find((name) => !before.has(name) && name.endsWith('.cpuprofile'));
+  // One profile per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): thread 0 is the event loop.
+  const file = (await readdir(profileDir)).find((name) => !before.has(name) && /\.\d+\.0\.\d+\.cpuprofile$/.test(name));
   if (!file) throw new Error('no profile written');
   summarize(JSON.parse(await readFile(join(profileDir, file), 'utf8')));
   console.log(`\nprofile: ${join(profileDir, file)}`);

@@ -1,9 +1,9 @@
 import { cpus } from 'node:os';
 import type { BenchOptions } from './options.js';
-import type { Scenario } from './scenarios.js';
+import type { Measurement, Scenario } from './scenarios.js';
 import type { LoadResult } from './load.js';
 
-export type Round = Map<string, { perSecond: number; load?: LoadResult }>;
+export type Round = Map<string, Measurement>;
 
 export const median = (values: number[]): number => {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
@@ -39,7 +39,8 @@ export function printReport(options: BenchOptions, where: string, scenarios: Sce
       `autocannon ${options.connections} connections, ${options.warmupSeconds} s warm-up per row, ${options.rounds} interleaved rounds of ${options.seconds} s`,
   );
   console.log('ratios: the median over rounds of each round\'s ratio; rates: the median over rounds. Shared machine: numbers are noisy, ratios less so.\n');
-  const header = ['row', 'per s', '÷ D', 'p50 ms', 'p99 ms', 'non-2xx', 'goal', ''];
+  console.log('server / PG µs: CPU per request of the process that answered the row and of every PostgreSQL process (median over rounds).\n');
+  const header = ['row', 'per s', '÷ D', 'p50 ms', 'p99 ms', 'non-2xx', 'server µs', 'PG µs', 'goal', ''];
   const lines: string[][] = [header];
   for (const scenario of scenarios) {
     const perSecond = median(rounds.map((r) => r.get(scenario.key)?.perSecond ?? NaN));
@@ -56,6 +57,8 @@ export function printReport(options: BenchOptions, where: string, scenarios: Sce
       loads.length ? fmt(median(loads.map((l) => l.p50)), 1) : '',
       loads.length ? fmt(median(loads.map((l) => l.p99)), 1) : '',
       loads.length ? String(failed) : '',
+      fmt(median(rounds.map((r) => r.get(scenario.key)?.cpu?.serverUs ?? NaN))),
+      fmt(median(rounds.map((r) => r.get(scenario.key)?.cpu?.postgresUs ?? NaN))),
       goal ? `${goal.text}: ${fmt(value!, 2)}` : '',
       verdict,
     ]);
@@ -65,14 +68,14 @@ export function printReport(options: BenchOptions, where: string, scenarios: Sce
     lines.push([
       `${m.name} RSS idle / peak (MiB)`,
       `${fmt(m.idle)} / ${fmt(m.peak)}`,
-      '', '', '', '',
+      '', '', '', '', '', '',
       isService ? `peak < ${peakGoalMiB} MiB` : '',
       isService ? (m.peak < peakGoalMiB ? 'met' : 'NOT MET') : '',
     ]);
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
   for (const [index, line] of lines.entries()) {
-    console.log(line.map((cell, i) => (i === 0 || i >= 6 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
+    console.log(line.map((cell, i) => (i === 0 || i >= 8 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
     if (index === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
 }

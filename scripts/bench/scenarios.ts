@@ -7,7 +7,14 @@ export interface Scenario {
   key: string;
   label: string;
   /** Rate per second (requests, or hashes for the raw argon2id row) and, for HTTP rows, the load details. */
-  measure(seconds: number): Promise<{ perSecond: number; load?: LoadResult }>;
+  measure(seconds: number): Promise<Measurement>;
+}
+
+export interface Measurement {
+  perSecond: number;
+  load?: LoadResult;
+  /** CPU per request of the server that answered the row and of PostgreSQL, µs (HTTP rows). */
+  cpu?: { serverUs: number; postgresUs: number };
 }
 
 /** An HTTP row: autocannon with the bench's connection count. `prepare` runs before each measurement. */

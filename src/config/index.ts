@@ -18,6 +18,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Most connections the service opens to PostgreSQL (its knex pool). */
   databasePoolMax: number;
+  /** Hot reads as named prepared statements (off behind PgBouncer in transaction mode; src/db/prepared.ts). */
+  databasePreparedStatements: boolean;
   /** Unset: mail is written to `<dataDir>/mail/*.eml` instead of sent. */
   smtpUrl: string | undefined;
   publicUrl: string;
@@ -96,6 +98,7 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     port,
     databaseUrl: z.optionalUrl('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']),
     databasePoolMax: z.int('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX ?? '10', 1, 1000),
+    databasePreparedStatements: z.oneOf('DATABASE_PREPARED_STATEMENTS', env.DATABASE_PREPARED_STATEMENTS ?? 'true', ['true', 'false']) === 'true',
     smtpUrl: z.optionalUrl('SMTP_URL', env.SMTP_URL, ['smtp:', 'smtps:']),
     publicUrl,
     dataDir,

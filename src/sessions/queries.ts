@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../db/knex.js';
 import { deleteInBatches } from '../db/batch-delete.js';
+import { preparedRead, runPreparedRead } from '../db/prepared.js';
 import type { SessionMethod } from '../../generated/types.gen.js';
 import type { ClientInfo } from '../http/request-context.js';
 import type { SessionEndReason } from './constants.js';
@@ -116,17 +117,23 @@ export async function isSessionLive(db: Db | Tx, sessionId: string, userId: stri
 
 /**
  * The online check of an access, sudo or partial token in one round trip: the user row it was
- * issued against and, for a token with a session, whether that session is live.
+ * issued against and, for a token with a session, whether that session is live. The most frequent
+ * statement of all: prepared (runPreparedRead).
  */
+const TOKEN_SUBJECT = preparedRead(
+  'token_subject',
+  `select u.password_changed_at, u.disabled_at, exists (${LIVE_SESSION_SQL}) as session_live from users u where u.id = ?`,
+);
+
 export async function findTokenSubject(
   db: Db | Tx,
   token: { userId: string; sessionId: string | undefined; now: Date },
 ): Promise<{ passwordChangedAt: Date; disabledAt: Date | null; sessionLive: boolean } | undefined> {
-  const { rows } = await db.raw(
-    `select u.password_changed_at, u.disabled_at, exists (${LIVE_SESSION_SQL}) as session_live from users u where u.id = ?`,
-    [token.sessionId ?? null, token.now, token.userId],
-  );
-  const row = rows[0];
+  const [row] = await runPreparedRead<{ password_changed_at: Date; disabled_at: Date | null; session_live: boolean }>(db, TOKEN_SUBJECT, [
+    token.sessionId ?? null,
+    token.now,
+    token.userId,
+  ]);
   return row ? { passwordChangedAt: row.password_changed_at, disabledAt: row.disabled_at, sessionLive: row.session_live } : undefined;
 }
 

@@ -56,6 +56,36 @@ function decodeJsonObject(segment: string): Record<string, unknown> | undefined 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 /**
+ * Tokens whose signature and fixed claims were verified, by their exact text: a client presents
+ * its access token on every request for the token's few minutes of life, and an Ed25519
+ * verification is the token check's largest CPU cost (about a quarter of a validate request on
+ * the event loop, issue 13). A hit skips only what cannot change for the same bytes (header,
+ * signature, iss, typ, sub, pwc); the time checks run on every use, and the online checks (user
+ * row, session) are the caller's, always. Bounded (oldest first out); only valid tokens enter,
+ * so garbage cannot churn it. Per key set: another set of keys verifies afresh.
+ */
+export const VERIFIED_TOKEN_CACHE_SIZE = 4096;
+
+interface VerifiedToken {
+  claims: JwtClaims;
+  exp: number;
+  nbf: number | undefined;
+}
+
+const verifiedTokens = new WeakMap<TokenKeys, Map<string, VerifiedToken>>();
+
+function verifiedTokensOf(keys: TokenKeys): Map<string, VerifiedToken> {
+  let cache = verifiedTokens.get(keys);
+  if (!cache) verifiedTokens.set(keys, (cache = new Map()));
+  return cache;
+}
+
+/** Entries in the verified-token cache of `keys` (tests). */
+export const verifiedTokenCount = (keys: TokenKeys): number => verifiedTokensOf(keys).size;
+
+const isCurrent = (token: VerifiedToken, now: number) => token.exp > now && (token.nbf === undefined || token.nbf <= now);
+
+/**
  * The checks jose's jwtVerify made with the options this service used, nothing looser: alg
  * EdDSA only (so never `none`), a known `kid`, no `crit` extension, a valid signature over the
  * exact bytes, then `iss` ours, `sub`/`iat`/`exp` present, `exp` passed at or before now and `nbf`
@@ -63,6 +93,22 @@ const isNumber = (value: unknown): value is number => typeof value === 'number' 
  * Returns undefined for anything that is not a valid token of ours.
  */
 export function verifyJwt(keys: TokenKeys, clock: Clock, token: string): JwtClaims | undefined {
+  const now = Math.floor(clock.now() / 1000);
+  const cache = verifiedTokensOf(keys);
+  const known = cache.get(token);
+  if (known) {
+    if (isCurrent(known, now)) return known.claims;
+    cache.delete(token);
+    return undefined;
+  }
+  const verified = verifySignedToken(keys, token, now);
+  if (!verified) return undefined;
+  if (cache.size >= VERIFIED_TOKEN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(token, verified);
+  return verified.claims;
+}
+
+function verifySignedToken(keys: TokenKeys, token: string, now: number): VerifiedToken | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
@@ -75,11 +121,14 @@ export function verifyJwt(keys: TokenKeys, clock: Clock, token: string): JwtClai
 
   const payload = decodeJsonObject(payloadPart);
   if (!payload) return undefined;
-  const now = Math.floor(clock.now() / 1000);
   if (payload.iss !== keys.issuer || typeof payload.sub !== 'string' || !isNumber(payload.iat) || !isNumber(payload.exp)) return undefined;
-  if (payload.exp <= now) return undefined;
-  if (payload.nbf !== undefined && (!isNumber(payload.nbf) || payload.nbf > now)) return undefined;
+  if (payload.nbf !== undefined && !isNumber(payload.nbf)) return undefined;
   const kind = payload.typ;
   if ((kind !== 'access' && kind !== 'sudo' && kind !== 'partial') || !isNumber(payload.pwc)) return undefined;
-  return { userId: payload.sub, kind, passwordChangedAt: payload.pwc, ...(typeof payload.sid === 'string' && { sessionId: payload.sid }) };
+  const verified: VerifiedToken = {
+    claims: Object.freeze({ userId: payload.sub, kind, passwordChangedAt: payload.pwc, ...(typeof payload.sid === 'string' && { sessionId: payload.sid }) }),
+    exp: payload.exp,
+    nbf: payload.nbf,
+  };
+  return isCurrent(verified, now) ? verified : undefined;
 }

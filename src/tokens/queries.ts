@@ -1,4 +1,5 @@
 import type { Db, Tx } from '../db/knex.js';
+import { preparedRead, runPreparedRead } from '../db/prepared.js';
 
 export async function insertRefreshToken(
   db: Db | Tx,
@@ -26,17 +27,19 @@ export interface RefreshTokenOwner {
  * under the owner's current password (so one created by a login racing a password change is dead
  * even if the change's revocation did not see it). Also returns that password change time.
  */
+const LIVE_REFRESH_TOKEN = preparedRead(
+  'live_refresh_token',
+  `select t.user_id, u.password_changed_at, t.session_id
+     from refresh_tokens t
+     join users u on u.id = t.user_id
+     join sessions s on s.id = t.session_id
+    where t.token_hash = ? and t.revoked_at is null and s.ended_at is null and u.disabled_at is null
+      and t.expires_at > ? and t.password_changed_at = u.password_changed_at
+    limit 1`,
+);
+
 export async function findLiveRefreshToken(db: Db | Tx, tokenHash: Buffer, now: Date): Promise<RefreshTokenOwner | undefined> {
-  const row = await db('refresh_tokens as t')
-    .join('users as u', 'u.id', 't.user_id')
-    .join('sessions as s', 's.id', 't.session_id')
-    .where({ 't.token_hash': tokenHash })
-    .whereNull('t.revoked_at')
-    .whereNull('s.ended_at')
-    .whereNull('u.disabled_at')
-    .where('t.expires_at', '>', now)
-    .whereRaw('t.password_changed_at = u.password_changed_at')
-    .first('t.user_id', 'u.password_changed_at', 't.session_id');
+  const [row] = await runPreparedRead<{ user_id: string; password_changed_at: Date; session_id: string }>(db, LIVE_REFRESH_TOKEN, [tokenHash, now]);
   return row ? { userId: row.user_id, passwordChangedAt: row.password_changed_at.getTime(), sessionId: row.session_id } : undefined;
 }
 

@@ -2,6 +2,7 @@ import type { Db, Tx } from '../db/knex.js';
 import { SECOND_FACTOR_LIST } from './registry.js';
 import type { StatusKey, TwoFactorMethod } from './second-factor.js';
 import { LIVE_SESSION_SQL } from '../sessions/queries.js';
+import { preparedRead, runPreparedRead, type PreparedRead } from '../db/prepared.js';
 
 export type { TwoFactorMethod };
 
@@ -34,16 +35,25 @@ export async function findTwoFaOverview(
   userId: string,
   token?: { passwordChangedAt: number; sessionId: string | undefined; now: Date },
 ): Promise<TwoFaOverviewRow | undefined> {
-  const columns = SECOND_FACTOR_LIST.map(([, method]) => `${method.statusSql} as "${method.statusKey}"`).join(', ');
   if (!token) {
-    const { rows } = await db.raw(`select ${columns} from users u where u.id = ?`, [userId]);
+    const { rows } = await db.raw(`select ${overviewColumns()} from users u where u.id = ?`, [userId]);
     return rows[0];
   }
   // A partial token has no session (and the token check let it through only as one).
-  const session = token.sessionId === undefined ? { sql: '', bindings: [] } : { sql: ` and exists (${LIVE_SESSION_SQL})`, bindings: [token.sessionId, token.now] };
-  const { rows } = await db.raw(
-    `select ${columns} from users u where u.id = ? and u.password_changed_at = ? and u.disabled_at is null${session.sql}`,
-    [userId, new Date(token.passwordChangedAt), ...session.bindings],
-  );
-  return rows[0];
+  const [read, session] = token.sessionId === undefined ? [overviewReads().partial, []] : [overviewReads().withSession, [token.sessionId, token.now]];
+  const [row] = await runPreparedRead<TwoFaOverviewRow>(db, read, [userId, new Date(token.passwordChangedAt), ...session]);
+  return row;
+}
+
+const overviewColumns = () => SECOND_FACTOR_LIST.map(([, method]) => `${method.statusSql} as "${method.statusKey}"`).join(', ');
+
+// Built on first use (the registry is complete by then), once per process; GET /user/2fa runs them prepared.
+let reads: { partial: PreparedRead; withSession: PreparedRead } | undefined;
+function overviewReads() {
+  if (reads) return reads;
+  const sql = `select ${overviewColumns()} from users u where u.id = ? and u.password_changed_at = ? and u.disabled_at is null`;
+  return (reads = {
+    partial: preparedRead('two_fa_overview_partial', sql),
+    withSession: preparedRead('two_fa_overview', `${sql} and exists (${LIVE_SESSION_SQL})`),
+  });
 }

@@ -35,13 +35,17 @@ describe('configuration', () => {
     expect((await loadConfig(complete)).publicUrl).toBe('https://auth.example.com');
   });
 
-  it('DATABASE_POOL_MAX sizes the pool: default 10, a bad value names the variable', async () => {
+  it('DATABASE_POOL_MAX sizes the pool: default 10, a bad value names the variable; DATABASE_PREPARED_STATEMENTS', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'sg1-config-'));
     try {
       expect((await loadConfig({ DATA_DIR: dataDir })).databasePoolMax).toBe(10);
       expect((await loadConfig({ DATA_DIR: dataDir, DATABASE_POOL_MAX: '3' })).databasePoolMax).toBe(3);
       await expect(loadConfig({ DATA_DIR: dataDir, DATABASE_POOL_MAX: '0' })).rejects.toThrow(/DATABASE_POOL_MAX/);
       await expect(loadConfig({ DATA_DIR: dataDir, DATABASE_POOL_MAX: 'ten' })).rejects.toThrow(/DATABASE_POOL_MAX/);
+      // Prepared statements: on unless turned off (PgBouncer in transaction mode).
+      expect((await loadConfig({ DATA_DIR: dataDir })).databasePreparedStatements).toBe(true);
+      expect((await loadConfig({ DATA_DIR: dataDir, DATABASE_PREPARED_STATEMENTS: 'false' })).databasePreparedStatements).toBe(false);
+      await expect(loadConfig({ DATA_DIR: dataDir, DATABASE_PREPARED_STATEMENTS: 'no' })).rejects.toThrow(/DATABASE_PREPARED_STATEMENTS/);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -1,6 +1,8 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/http/errors.js';
 import { assertMailDomainAllowed, createMailDeps } from '../../src/mail/index.js';
+import { createMailBlocklist } from '../../src/mail/blocklist.js';
 
 const deps = { mail: createMailDeps({ templatesDir: 'templates', blockedMailDomains: ['blocked.example', 'ACME-Temp.test'] }) };
 
@@ -40,5 +42,28 @@ describe('assertMailDomainAllowed', () => {
   it('checks the part after the last @', () => {
     expect(outcome('"a@gmail.com"@mailinator.com')).toBe('403 FORBIDDEN_MAIL_PROVIDER');
     expect(outcome('mailinator.com@gmail.com')).toBe('allowed');
+  });
+});
+
+describe('the bundled list (a sorted string searched by bisection)', () => {
+  const listed: string[] = [...createRequire(import.meta.url)('disposable-email-domains'), ...createRequire(import.meta.url)('disposable-email-domains/wildcard.json')];
+  const blocklist = createMailBlocklist([]);
+  const listedSet = new Set(listed.map((d) => d.toLowerCase()));
+
+  it('blocks every one of its domains, the first and the last in sort order included', () => {
+    const sorted = [...listedSet].sort();
+    expect(sorted.length).toBeGreaterThan(100_000);
+    expect(blocklist.isBlocked(`a@${sorted[0]}`)).toBe(true);
+    expect(blocklist.isBlocked(`a@${sorted.at(-1)}`)).toBe(true);
+    expect(sorted.filter((domain) => !blocklist.isBlocked(`a@${domain}`))).toEqual([]);
+  });
+
+  it('blocks nothing between its entries: near misses of every 97th domain are allowed unless listed', () => {
+    const nearMisses = [...listedSet]
+      .filter((_, i) => i % 97 === 0)
+      .flatMap((domain) => [`${domain}x`, `x${domain}`, domain.slice(0, -1), `${domain.replace(/\./g, '-')}.invalid`])
+      .filter((candidate) => !candidate.split('.').some((_, i, labels) => listedSet.has(labels.slice(i).join('.'))));
+    expect(nearMisses.length).toBeGreaterThan(1000);
+    expect(nearMisses.filter((domain) => blocklist.isBlocked(`a@${domain}`))).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ export async function testConfig(overrides: Partial<Config> = {}): Promise<Confi
     port: 0,
     databaseUrl: undefined,
     databasePoolMax: 10,
+    databasePreparedStatements: true,
     smtpUrl: undefined,
     publicUrl: 'http://auth.test',
     dataDir: '.data/test',

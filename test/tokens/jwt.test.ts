@@ -1,7 +1,7 @@
 import { sign } from 'node:crypto';
 import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signJwt, verifyJwt } from '../../src/tokens/jwt.js';
+import { signJwt, verifiedTokenCount, verifyJwt, VERIFIED_TOKEN_CACHE_SIZE } from '../../src/tokens/jwt.js';
 import { generateSigningKey, loadTokenKeys, type TokenKeys } from '../../src/tokens/keys.js';
 import type { JWK } from 'jose';
 
@@ -152,5 +152,53 @@ describe('rejected', () => {
     expect(verifies(forge({ ...header() }, 'just a string'))).toBeUndefined();
     const notJson = `${b64('{"alg":"EdDSA"')}.${p}`;
     expect(verifies(`${notJson}.${sign(null, Buffer.from(notJson), keys.signingKey).toString('base64url')}`)).toBeUndefined();
+  });
+});
+
+describe('verified-token cache (a token presented again skips its signature check, never its time checks)', () => {
+  it('a verified token is kept once and then answered without the keys; its exp still ends it', async () => {
+    const own = await loadTokenKeys([jwk], ISSUER);
+    const token = signJwt(own, clock, claims);
+    expect(verifyJwt(own, clock, token)).toEqual(claims);
+    expect(verifyJwt(own, clock, token)).toEqual(claims);
+    expect(verifiedTokenCount(own)).toBe(1);
+    // Answered from the cache: the key that signed it is no longer consulted.
+    own.verifyKeys.clear();
+    expect(verifyJwt(own, clockAt(NOW_MS + 299_000), token)).toEqual(claims);
+    expect(Object.isFrozen(verifyJwt(own, clock, token))).toBe(true);
+    expect(verifyJwt(own, clockAt(NOW_MS + 300_000), token)).toBeUndefined();
+    expect(verifiedTokenCount(own)).toBe(0);
+    // Gone from the cache, it is verified afresh, and without its key it fails.
+    expect(verifyJwt(own, clock, token)).toBeUndefined();
+  });
+
+  it('only valid tokens enter: tampered, foreign, expired or malformed ones leave it as it was', async () => {
+    const own = await loadTokenKeys([jwk], ISSUER);
+    const [h, p, s] = signJwt(own, clock, claims).split('.') as [string, string, string];
+    const flipped = Buffer.from(s, 'base64url');
+    flipped[5]! ^= 1;
+    const foreign = forge(header(), goodPayload(), await loadTokenKeys([await generateSigningKey()], ISSUER));
+    const expired = forge(header(), { ...goodPayload(), exp: now });
+    for (const bad of [`${h}.${p}.${flipped.toString('base64url')}`, foreign, expired, `${h}.${p}`, 'x.y.z']) expect(verifyJwt(own, clock, bad)).toBeUndefined();
+    expect(verifiedTokenCount(own)).toBe(0);
+  });
+
+  it('is per key set: a token another key set verified is checked against these keys', async () => {
+    const mine = await loadTokenKeys([jwk], ISSUER);
+    const other = await loadTokenKeys([await generateSigningKey()], ISSUER);
+    const token = signJwt(mine, clock, claims);
+    expect(verifyJwt(mine, clock, token)).toEqual(claims);
+    expect(verifyJwt(other, clock, token)).toBeUndefined();
+  });
+
+  it(`holds at most ${VERIFIED_TOKEN_CACHE_SIZE} tokens, the oldest leaving first`, async () => {
+    const own = await loadTokenKeys([jwk], ISSUER);
+    const tokens = Array.from({ length: VERIFIED_TOKEN_CACHE_SIZE + 5 }, () => signJwt(own, clock, claims));
+    for (const token of tokens) expect(verifyJwt(own, clock, token)).toEqual(claims);
+    expect(verifiedTokenCount(own)).toBe(VERIFIED_TOKEN_CACHE_SIZE);
+    own.verifyKeys.clear();
+    // The newest are still cached; the first five were pushed out and now need the (removed) key.
+    expect(verifyJwt(own, clock, tokens.at(-1)!)).toEqual(claims);
+    expect(tokens.slice(0, 5).map((token) => verifyJwt(own, clock, token))).toEqual([undefined, undefined, undefined, undefined, undefined]);
   });
 });

@@ -97,6 +97,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     NODE_ENV: 'production',
     DATABASE_URL: serviceDbUrl,
     DATABASE_POOL_MAX: '5',
+    // PgBouncer 1.18 (Debian's) in transaction mode keeps no named statement across transactions.
+    ...(pgbouncer && { DATABASE_PREPARED_STATEMENTS: 'false' }),
     SMTP_URL: smtp.url,
     PUBLIC_URL: 'http://auth.cluster.test',
     ...(await generateProductionSecrets()),
