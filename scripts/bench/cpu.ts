@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
 
-/** CPU time (user + system) a process has used, in seconds (all its threads). */
-export function cpuSecondsOf(pid: number): number {
+/** CPU time (user + system) a process has used, in seconds: all its threads, or only `thread` (its main thread: the pid). */
+export function cpuSecondsOf(pid: number, thread?: number): number {
   // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
 }

@@ -24,7 +24,7 @@ import pg from 'pg';
 import { hashPassword, verifyPassword } from '../../src/crypto/password.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 import { freePort, startEmbeddedPostgres } from '../../src/db/embedded.js';
-import { startServer, type ServerProcess } from './processes.js';
+import { startNodeOptions, startServer, type ServerProcess } from './processes.js';
 import { createDb, migrateLatest } from '../../src/db/knex.js';
 import { systemClock } from '../../src/deps.js';
 import { createUser } from '../../src/users/service.js';
@@ -115,6 +115,7 @@ async function startService(databaseUrl: string, dataDir: string, env: Record<st
       DATA_DIR: dataDir,
     },
     '/readyz',
+    startNodeOptions(),
   );
 }
 

@@ -10,6 +10,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** CPU time (user + system) the process has used, in seconds. */
   cpuSeconds(): number;
+  /** The same for its main thread alone: the event loop (JavaScript, HTTP), without hashing or GC helper threads. */
+  eventLoopCpuSeconds(): number;
   /** Resident memory now (VmRSS) and the process's peak so far (VmHWM), MiB. */
   rssMiB(): { now: number; peak: number };
   stop(): Promise<void>;
@@ -27,6 +29,17 @@ export async function settle(servers: ServerProcess[]): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 250));
     if (servers.every((s, i) => s.cpuSeconds() - before[i]! < 0.25 * 0.05)) return;
   }
+}
+
+/**
+ * The Node.js options `npm start` runs the service with (package.json's start script: its V8 heap
+ * settings), so every bench measures the service as it is deployed.
+ */
+export function startNodeOptions(): string[] {
+  const start: string = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')).scripts.start;
+  const [node, ...args] = start.split(/\s+/);
+  if (node !== 'node' || args.at(-1) !== 'dist/src/main.js') throw new Error(`package.json's start script is not "node [options] dist/src/main.js": ${start}`);
+  return args.slice(0, -1);
 }
 
 function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -69,6 +82,7 @@ export async function startServer(
     child,
     rssMiB: () => ({ now: statusMiB(child.pid!, 'VmRSS'), peak: statusMiB(child.pid!, 'VmHWM') }),
     cpuSeconds: () => cpuSecondsOf(child.pid!),
+    eventLoopCpuSeconds: () => cpuSecondsOf(child.pid!, child.pid!),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

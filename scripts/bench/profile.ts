@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from '../../src/project-root.js';
 import { loadTokenKeys } from '../../src/tokens/keys.js';
 import { createBenchDatabase } from './database.js';
 import { load } from './load.js';
-import { startServer } from './processes.js';
+import { startNodeOptions, startServer } from './processes.js';
 import { seedTotpUsers, seedUsers, sessionAccessToken, sharedPasswordHash, totpCodeSupply } from './seed.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
@@ -46,6 +46,7 @@ try {
   const [user] = await seedUsers(database.db, 'profile', 1, passwordHash);
   const nextTotp = totpCodeSupply(path === 'totp' ? await seedTotpUsers(database.db, config, keys, 10_000, passwordHash) : []);
   const service = await startServer('service', 'dist/src/main.js', port, { ...env, DATABASE_URL: database.url }, '/readyz', [
+    ...startNodeOptions(),
     '--cpu-prof',
     `--cpu-prof-dir=${profileDir}`,
   ]);

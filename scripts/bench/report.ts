@@ -39,8 +39,10 @@ export function printReport(options: BenchOptions, where: string, scenarios: Sce
       `autocannon ${options.connections} connections, ${options.warmupSeconds} s warm-up per row, ${options.rounds} interleaved rounds of ${options.seconds} s`,
   );
   console.log('ratios: the median over rounds of each round\'s ratio; rates: the median over rounds. Shared machine: numbers are noisy, ratios less so.\n');
-  console.log('server / PG µs: CPU per request of the process that answered the row and of every PostgreSQL process (median over rounds).\n');
-  const header = ['row', 'per s', '÷ D', 'p50 ms', 'p99 ms', 'non-2xx', 'server µs', 'PG µs', 'goal', ''];
+  console.log(
+    'server / loop / PG µs: CPU per request of the process that answered the row (all threads), of its main thread (the event loop) and of every PostgreSQL process (median over rounds).\n',
+  );
+  const header = ['row', 'per s', '÷ D', 'p50 ms', 'p99 ms', 'non-2xx', 'server µs', 'loop µs', 'PG µs', 'goal', ''];
   const lines: string[][] = [header];
   for (const scenario of scenarios) {
     const perSecond = median(rounds.map((r) => r.get(scenario.key)?.perSecond ?? NaN));
@@ -58,6 +60,7 @@ export function printReport(options: BenchOptions, where: string, scenarios: Sce
       loads.length ? fmt(median(loads.map((l) => l.p99)), 1) : '',
       loads.length ? String(failed) : '',
       fmt(median(rounds.map((r) => r.get(scenario.key)?.cpu?.serverUs ?? NaN))),
+      fmt(median(rounds.map((r) => r.get(scenario.key)?.cpu?.eventLoopUs ?? NaN))),
       fmt(median(rounds.map((r) => r.get(scenario.key)?.cpu?.postgresUs ?? NaN))),
       goal ? `${goal.text}: ${fmt(value!, 2)}` : '',
       verdict,
@@ -68,14 +71,14 @@ export function printReport(options: BenchOptions, where: string, scenarios: Sce
     lines.push([
       `${m.name} RSS idle / peak (MiB)`,
       `${fmt(m.idle)} / ${fmt(m.peak)}`,
-      '', '', '', '', '', '',
+      '', '', '', '', '', '', '',
       isService ? `peak < ${peakGoalMiB} MiB` : '',
       isService ? (m.peak < peakGoalMiB ? 'met' : 'NOT MET') : '',
     ]);
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
   for (const [index, line] of lines.entries()) {
-    console.log(line.map((cell, i) => (i === 0 || i >= 8 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
+    console.log(line.map((cell, i) => (i === 0 || i >= 9 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
     if (index === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
 }

@@ -14,7 +14,7 @@ export interface Measurement {
   perSecond: number;
   load?: LoadResult;
   /** CPU per request of the server that answered the row and of PostgreSQL, µs (HTTP rows). */
-  cpu?: { serverUs: number; postgresUs: number };
+  cpu?: { serverUs: number; eventLoopUs: number; postgresUs: number };
 }
 
 /** An HTTP row: autocannon with the bench's connection count. `prepare` runs before each measurement. */
