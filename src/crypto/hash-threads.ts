@@ -49,13 +49,16 @@ class HashThread {
   private worker: Worker;
   current: Pending | undefined;
 
-  constructor(private readonly onIdle: (thread: HashThread) => void) {
+  constructor(
+    private readonly onIdle: (thread: HashThread) => void,
+    private readonly source: string,
+  ) {
     this.worker = this.spawn();
   }
 
   private spawn(): Worker {
     const argon2Path = createRequire(import.meta.url).resolve('@node-rs/argon2');
-    const worker = new Worker(WORKER_SOURCE, {
+    const worker = new Worker(this.source, {
       eval: true,
       workerData: { argon2Path, nice: HASH_THREAD_NICE },
       // A message loop around a native call: a small heap is plenty (argon2's memory is native).
@@ -97,7 +100,8 @@ export interface HashThreads {
   run<T>(job: Job): Promise<T>;
 }
 
-export function createHashThreads(size: number): HashThreads {
+/** `workerSource` replaces the threads' script (tests: a thread that dies on cue). */
+export function createHashThreads(size: number, workerSource = WORKER_SOURCE): HashThreads {
   const queue: Pending[] = [];
   const idle: HashThread[] = [];
   const onIdle = (thread: HashThread) => {
@@ -105,7 +109,7 @@ export function createHashThreads(size: number): HashThreads {
     if (next) thread.start(next);
     else idle.push(thread);
   };
-  const threads = Array.from({ length: size }, () => new HashThread(onIdle));
+  const threads = Array.from({ length: size }, () => new HashThread(onIdle, workerSource));
   idle.push(...threads);
   return {
     run<T>(job: Job): Promise<T> {

@@ -34,3 +34,26 @@ describe('password hashing on threads of its own', () => {
     expect(Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[16])).toBe(0); // the event loop's
   });
 });
+
+describe('a hashing thread that dies', () => {
+  // The real thread's loop, except that the password "die" ends the thread mid-job (a native crash, an OOM kill).
+  const mortal = `
+const { parentPort, workerData } = require('node:worker_threads');
+const argon2 = require(workerData.argon2Path);
+parentPort.on('message', (job) => {
+  if (job.password === 'die') process.exit(7);
+  parentPort.postMessage({ result: job.op === 'hash' ? argon2.hashSync(job.password, job.options) : argon2.verifySync(job.hash, job.password) });
+});
+`;
+
+  it('fails its own job only: the thread is replaced, and the queued and later jobs are answered', async () => {
+    const threads = createHashThreads(1, mortal);
+    const options = { algorithm: 2, memoryCost: 1024, timeCost: 1, parallelism: 1 };
+    const stored = await threads.run<string>({ op: 'hash', password: 'Survivor-Pass-1', options });
+    const fatal = threads.run({ op: 'verify', hash: stored, password: 'die' });
+    const queued = threads.run<boolean>({ op: 'verify', hash: stored, password: 'Survivor-Pass-1' });
+    await expect(fatal).rejects.toThrow(/hash thread exited \(7\)/);
+    expect(await queued).toBe(true);
+    expect(await threads.run<boolean>({ op: 'verify', hash: stored, password: 'wrong' })).toBe(false);
+  });
+});
