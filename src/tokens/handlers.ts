@@ -13,7 +13,7 @@ const login: PublicHandler<LoginData, LoginResponses> = async (ctx) =>
   refreshTokenReply(ctx.deps, ctx.query, await tokens.login(ctx.deps, hashPermitOf(ctx), ctx.body.username, ctx.body.password));
 
 const getAccessToken: Handler<GetAccessTokenData, GetAccessTokenResponses> = async ({ auth, deps }) =>
-  okText(tokens.issueJwt(deps, auth, 'access'));
+  okText(await tokens.issueJwtOffLoop(deps, auth, 'access'));
 
 // A token that came in the cookie is rotated into the cookie: it was never readable, its successor must not be either.
 const getRefreshToken: Handler<GetRefreshTokenData, GetRefreshTokenResponses> = async ({ auth, query, deps }) =>

@@ -12,13 +12,15 @@ export interface JwtClaims {
   sessionId?: string;
 }
 
-// Compact JWS (RFC 7515) with Ed25519 through node:crypto, synchronously: no thread-pool hop, so
-// token checks never queue behind argon2 hashes (issue 9). jose stays the interop reference
+// Compact JWS (RFC 7515) with Ed25519 through node:crypto. Verification is synchronous (no
+// thread-pool hop per token check) and cached per token text; signing is synchronous too, but
+// for the refresh → access exchange (signJwtOffLoop). argon2 has threads of its own, so libuv's
+// pool never holds a token behind a hash (issue 9). jose stays the interop reference
 // (test/tokens/jwt.test.ts): tokens signed here verify with it and the JWKS, and the reverse.
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-export function signJwt(keys: TokenKeys, clock: Clock, claims: JwtClaims): string {
+function signingInput(keys: TokenKeys, clock: Clock, claims: JwtClaims): string {
   const now = Math.floor(clock.now() / 1000);
   const header = encode({ alg: JWT_ALGORITHM, kid: keys.signingKid, typ: 'JWT' });
   const payload = encode({
@@ -31,8 +33,24 @@ export function signJwt(keys: TokenKeys, clock: Clock, claims: JwtClaims): strin
     iat: now,
     exp: now + JWT_TTL_S[claims.kind],
   });
-  const signature = sign(null, Buffer.from(`${header}.${payload}`), keys.signingKey).toString('base64url');
-  return `${header}.${payload}.${signature}`;
+  return `${header}.${payload}`;
+}
+
+export function signJwt(keys: TokenKeys, clock: Clock, claims: JwtClaims): string {
+  const input = signingInput(keys, clock, claims);
+  return `${input}.${sign(null, Buffer.from(input), keys.signingKey).toString('base64url')}`;
+}
+
+/**
+ * signJwt with the Ed25519 signature made on libuv's thread pool (free of argon2, which has
+ * threads of its own): for `GET /auth/accesstoken`, whose signature is most of what the event
+ * loop would spend on it beyond the token lookup.
+ */
+export function signJwtOffLoop(keys: TokenKeys, clock: Clock, claims: JwtClaims): Promise<string> {
+  const input = signingInput(keys, clock, claims);
+  return new Promise((resolve, reject) =>
+    sign(null, Buffer.from(input), keys.signingKey, (err, signature) => (err ? reject(err) : resolve(`${input}.${signature.toString('base64url')}`))),
+  );
 }
 
 /** One segment's bytes, only if it is canonical base64url (Buffer's decoder would skip stray characters). */

@@ -12,7 +12,7 @@ import type { SessionMethod } from '../../generated/types.gen.js';
 import { continueSession, startSession } from '../sessions/service.js';
 import { endUserSessions } from '../sessions/end.js';
 import type { JwtKind } from './constants.js';
-import { signJwt } from './jwt.js';
+import { signJwt, signJwtOffLoop } from './jwt.js';
 import { revokeRefreshToken } from './queries.js';
 import { hashRefreshToken } from './refresh-token.js';
 import { loginErrors, tokenErrors } from './errors.js';
@@ -32,6 +32,11 @@ export { hashRefreshToken };
 /** A new login for the caller: a session made by `method` and its first refresh token. */
 export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock' | 'config' | 'mail' | 'log'>, caller: Caller, method: SessionMethod): Promise<string> {
   return (await startSession(db, deps, caller, method)).refreshToken;
+}
+
+/** issueJwt, signed off the event loop (the refresh → access token exchange, the busiest issuer). */
+export function issueJwtOffLoop(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): Promise<string> {
+  return signJwtOffLoop(deps.keys, deps.clock, { userId: caller.userId, kind, passwordChangedAt: caller.passwordChangedAt, sessionId: caller.sessionId });
 }
 
 /** A JWT for a caller whose token was just checked: it carries the password change time of that check. */

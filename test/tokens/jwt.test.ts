@@ -1,7 +1,7 @@
 import { sign } from 'node:crypto';
 import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signJwt, verifiedTokenCount, verifyJwt, VERIFIED_TOKEN_CACHE_SIZE } from '../../src/tokens/jwt.js';
+import { signJwt, signJwtOffLoop, verifiedTokenCount, verifyJwt, VERIFIED_TOKEN_CACHE_SIZE } from '../../src/tokens/jwt.js';
 import { generateSigningKey, loadTokenKeys, type TokenKeys } from '../../src/tokens/keys.js';
 import type { JWK } from 'jose';
 
@@ -44,6 +44,15 @@ describe('our JWTs (node:crypto Ed25519)', () => {
     });
     expect(protectedHeader).toEqual({ alg: 'EdDSA', kid: keys.signingKid, typ: 'JWT' });
     expect(payload).toMatchObject({ sub: claims.userId, typ: 'access', pwc: claims.passwordChangedAt, iss: ISSUER, iat: now, exp: now + 300 });
+  });
+
+  it('signed off the event loop (libuv pool): the same form, verified by us and by jose', async () => {
+    const token = await signJwtOffLoop(keys, clock, { ...claims, sessionId: 's-1' });
+    expect(verifies(token)).toEqual({ ...claims, sessionId: 's-1' });
+    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: keys.publicJwks }), { issuer: ISSUER, algorithms: ['EdDSA'], currentDate: new Date(NOW_MS) });
+    expect(payload).toMatchObject({ sub: claims.userId, typ: 'access', sid: 's-1', exp: now + 300 });
+    // Each token is its own (a fresh jti), like the synchronous path's.
+    expect(await signJwtOffLoop(keys, clock, claims)).not.toBe(await signJwtOffLoop(keys, clock, claims));
   });
 
   it('accepts a token jose signed with our key', async () => {
