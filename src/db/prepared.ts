@@ -39,7 +39,7 @@ export function disablePreparedStatements(db: Db): void {
   unnamedPools.add(db);
 }
 
-/** Whether reads through `db` are still prepared (tests, the startup log). */
+/** Whether reads through `db` are still prepared (tests). */
 export const namesStatements = (db: Db): boolean => !unnamedPools.has(db);
 
 // 26000 invalid_sql_statement_name, 42P05 duplicate_prepared_statement: another server connection's names.

@@ -13,7 +13,7 @@ export interface JwtClaims {
 }
 
 // Compact JWS (RFC 7515) with Ed25519 through node:crypto. Verification is synchronous (no
-// thread-pool hop per token check) and cached per token text; signing is synchronous too, but
+// thread-pool hop per token check) and cached per token text; signing is synchronous too, except
 // for the refresh → access exchange (signJwtOffLoop). argon2 has threads of its own, so libuv's
 // pool never holds a token behind a hash (issue 9). jose stays the interop reference
 // (test/tokens/jwt.test.ts): tokens signed here verify with it and the JWKS, and the reverse.

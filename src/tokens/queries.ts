@@ -22,11 +22,6 @@ export interface RefreshTokenOwner {
   sessionId: string;
 }
 
-/**
- * The owner of a live refresh token: unrevoked, unexpired, of a session not ended, and issued
- * under the owner's current password (so one created by a login racing a password change is dead
- * even if the change's revocation did not see it). Also returns that password change time.
- */
 const LIVE_REFRESH_TOKEN = preparedRead(
   'live_refresh_token',
   `select t.user_id, u.password_changed_at, t.session_id
@@ -38,6 +33,11 @@ const LIVE_REFRESH_TOKEN = preparedRead(
     limit 1`,
 );
 
+/**
+ * The owner of a live refresh token: unrevoked, unexpired, of a session not ended, and issued
+ * under the owner's current password (so one created by a login racing a password change is dead
+ * even if the change's revocation did not see it). Also returns that password change time.
+ */
 export async function findLiveRefreshToken(db: Db | Tx, tokenHash: Buffer, now: Date): Promise<RefreshTokenOwner | undefined> {
   const [row] = await runPreparedRead<{ user_id: string; password_changed_at: Date; session_id: string }>(db, LIVE_REFRESH_TOKEN, [tokenHash, now]);
   return row ? { userId: row.user_id, passwordChangedAt: row.password_changed_at.getTime(), sessionId: row.session_id } : undefined;

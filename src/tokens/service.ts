@@ -34,14 +34,16 @@ export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock' | 
   return (await startSession(db, deps, caller, method)).refreshToken;
 }
 
-/** issueJwt, signed off the event loop (the refresh → access token exchange, the busiest issuer). */
-export function issueJwtOffLoop(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): Promise<string> {
-  return signJwtOffLoop(deps.keys, deps.clock, { userId: caller.userId, kind, passwordChangedAt: caller.passwordChangedAt, sessionId: caller.sessionId });
+/** The claims of a JWT for a caller whose token was just checked: it carries the password change time of that check. */
+const callerClaims = (caller: Caller, kind: JwtKind) => ({ userId: caller.userId, kind, passwordChangedAt: caller.passwordChangedAt, sessionId: caller.sessionId });
+
+export function issueJwt(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): string {
+  return signJwt(deps.keys, deps.clock, callerClaims(caller, kind));
 }
 
-/** A JWT for a caller whose token was just checked: it carries the password change time of that check. */
-export function issueJwt(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): string {
-  return signJwt(deps.keys, deps.clock, { userId: caller.userId, kind, passwordChangedAt: caller.passwordChangedAt, sessionId: caller.sessionId });
+/** issueJwt, signed off the event loop (the refresh → access token exchange, the busiest issuer). */
+export function issueJwtOffLoop(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): Promise<string> {
+  return signJwtOffLoop(deps.keys, deps.clock, callerClaims(caller, kind));
 }
 
 /**
