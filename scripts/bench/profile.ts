@@ -16,7 +16,7 @@ import { loadTokenKeys } from '../../src/tokens/keys.js';
 import { createBenchDatabase } from './database.js';
 import { load } from './load.js';
 import { startNodeOptions, startServer } from './processes.js';
-import { seedTotpUsers, seedUsers, sessionAccessToken, sharedPasswordHash, totpCodeSupply } from './seed.js';
+import { BENCH_PASSWORD, seedTotpUsers, seedUsers, sessionAccessToken, sharedPasswordHash, totpCodeSupply } from './seed.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
 const path = process.argv[2] ?? 'validate';
@@ -43,7 +43,11 @@ const keys = await loadTokenKeys(config.signingKeys, config.publicUrl);
 const database = await createBenchDatabase();
 try {
   const passwordHash = await sharedPasswordHash();
-  const [user] = await seedUsers(database.db, 'profile', 1, passwordHash);
+  // As many accounts as the bench's login row: logins of one account in flight beyond the free
+  // failures would be refused 429 (a guess still hashing counts as a failure until it settles).
+  const users = await seedUsers(database.db, 'profile', path === 'login' ? 200 : 1, passwordHash);
+  const user = users[0];
+  let nextLogin = 0;
   const nextTotp = totpCodeSupply(path === 'totp' ? await seedTotpUsers(database.db, config, keys, 10_000, passwordHash) : []);
   const service = await startServer('service', 'dist/src/main.js', port, { ...env, DATABASE_URL: database.url }, '/readyz', [
     ...startNodeOptions(),
@@ -54,7 +58,7 @@ try {
   const login = await fetch(`${service.base}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: user!.email, password: 'Bench-Pass-2026' }),
+    body: JSON.stringify({ username: user!.email, password: BENCH_PASSWORD }),
   });
   const refreshToken = await login.text();
   const targets: Record<string, { url: string; token: string }> = {
@@ -84,9 +88,16 @@ try {
       : path === 'login'
         ? {
             url: `${service.base}/auth/login`,
-            method: 'POST' as const,
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ username: user!.email, password: 'Bench-Pass-2026' }),
+            requests: [
+              {
+                method: 'POST' as const,
+                setupRequest: (req: object) => ({
+                  ...req,
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify({ username: users[nextLogin++ % users.length]!.email, password: BENCH_PASSWORD }),
+                }),
+              },
+            ],
           }
         : { url: `${service.base}${target.url}`, headers: { authorization: `Bearer ${target.token}` } };
   const result = await load(request, 50, seconds);

@@ -74,14 +74,33 @@ export async function guardGuess<T, L = undefined>(
  * - Early refusals read the counter once more to say how long to wait (at least 1 s).
  */
 export async function guardHashedGuess(db: Db, clock: Clock, options: GuessOptions, evaluate: () => Promise<boolean>): Promise<boolean> {
-  const now = clock.now();
-  const failures = await claimGuess(db, options, new Date(now));
+  const claimedAt = clock.now();
+  return settleHashedGuess(db, clock, options, { failures: await claimGuess(db, options, new Date(claimedAt)), at: claimedAt }, evaluate);
+}
+
+/**
+ * guardHashedGuess after its claim, which the caller made in a statement of its own (the password
+ * login claims in its account lookup): `claim.failures` as claimGuess returned it at `claim.at`.
+ * With `resetOnPass: false` a right guess leaves the counter to the caller, which resets it in its
+ * next statement (the login's session statement).
+ */
+export async function settleHashedGuess(
+  db: Db,
+  clock: Clock,
+  options: GuessOptions,
+  claim: { failures: number | undefined; at: number },
+  evaluate: () => Promise<boolean>,
+  { resetOnPass = true } = {},
+): Promise<boolean> {
+  const { failures } = claim;
   if (failures === undefined) {
     const counter = await findCounter(db, options);
-    throw options.tooMany(Math.max(1, secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), now)));
+    throw options.tooMany(Math.max(1, secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), claim.at)));
   }
   const passed = await evaluate();
-  if (passed) await resetCounter(db, options);
+  if (passed) {
+    if (resetOnPass) await resetCounter(db, options);
+  }
   // An account's failed guess is a security event: one insert (two at the failure that starts the
   // backoff). An unknown name has no account to record it for and makes as many writes that
   // change nothing, so the two answers still cost the same (test/tokens/login.timing.test.ts).

@@ -56,12 +56,18 @@ export async function lockCounterForCaller(trx: Tx, key: { userId: string; facto
 }
 
 /**
+ * The WHERE of a claim's `on conflict … do update` over counter `c` and the claim's `excluded`
+ * row: nextGuessAt (constants.ts) in SQL. Allowed while failures < FREE_FAILURES, else once
+ * last_failure_at + min(2^(failures − FREE_FAILURES) s, MAX_WAIT_MS) ≤ now (the exponent is
+ * clamped so 2^x stays a small interval; 2^10 s already exceeds the 15-minute cap).
+ */
+export const CLAIM_ALLOWED_SQL = `c.failures < ${FREE_FAILURES} or c.last_failure_at is null
+  or c.last_failure_at + least(power(2, least(c.failures - ${FREE_FAILURES}, 20)) * 1000, ${MAX_WAIT_MS}) * interval '1 millisecond' <= excluded.last_failure_at`;
+
+/**
  * One statement, no transaction: counts this guess as a failure (creating the counter if needed)
- * unless the counter is in its backoff wait at `now`; returns the failures counted with it.
- * Undefined = too early, nothing written.
- * The WHERE is nextGuessAt (constants.ts) in SQL: allowed while failures < FREE_FAILURES, else
- * once last_failure_at + min(2^(failures − FREE_FAILURES) s, MAX_WAIT_MS) ≤ now (the exponent
- * is clamped so 2^x stays a small interval; 2^10 s already exceeds the 15-minute cap).
+ * unless the counter is in its backoff wait at `now` (CLAIM_ALLOWED_SQL); returns the failures
+ * counted with it. Undefined = too early, nothing written.
  */
 export async function claimGuess(db: Db, key: CounterKey, now: Date): Promise<number | undefined> {
   const { table, where, conflict } = counterRow(key);
@@ -71,10 +77,9 @@ export async function claimGuess(db: Db, key: CounterKey, now: Date): Promise<nu
      values (${columns.map(() => '?').join(', ')}, 1, ?)
      on conflict (${conflict.map(() => '??').join(', ')}) do update
        set failures = c.failures + 1, last_failure_at = excluded.last_failure_at
-       where c.failures < ? or c.last_failure_at is null
-          or c.last_failure_at + least(power(2, least(c.failures - ?, 20)) * 1000, ?) * interval '1 millisecond' <= excluded.last_failure_at
+       where ${CLAIM_ALLOWED_SQL}
      returning failures`,
-    [table, ...columns, ...Object.values(where), now, ...conflict, FREE_FAILURES, FREE_FAILURES, MAX_WAIT_MS],
+    [table, ...columns, ...Object.values(where), now, ...conflict],
   );
   return rows[0]?.failures;
 }

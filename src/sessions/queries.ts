@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../db/knex.js';
 import { deleteInBatches } from '../db/batch-delete.js';
-import { preparedRead, runPreparedRead } from '../db/prepared.js';
+import { preparedStatement, runPrepared, type PreparedStatement } from '../db/prepared.js';
 import type { SessionMethod } from '../../generated/types.gen.js';
 import type { ClientInfo } from '../http/request-context.js';
 import type { SessionEndReason } from './constants.js';
@@ -76,6 +76,93 @@ export async function insertSessionWithRefreshToken(
   return { sessionId: rows[0].session_id, newDevice: rows[0].new_device === true };
 }
 
+/**
+ * More work folded into the statement of insertSessionOnRecentDevice, ahead of it: `ctes` (with
+ * their `?` values, bound first), `allows` (a boolean over them; false = no session, no sighting)
+ * and `columns` (what the caller wants back from them). Its SQL must not vary: `name` prepares it.
+ */
+export interface SessionGate {
+  name: string;
+  ctes: string;
+  values: unknown[];
+  allows: string;
+  columns: string;
+}
+
+/**
+ * insertSessionWithRefreshToken's usual cases in one statement, with the `login_succeeded` event
+ * as well: a sign-in from a device the account has used within `deviceMemoryMs`, from its first
+ * device, or with no device. None is new or needs a notice, so the statement commits on its own
+ * and a login needs no transaction. For any other device it makes nothing (sessionId null): the
+ * caller then takes the general path (insertSessionWithRefreshToken in a transaction, which sees
+ * the device as it is then). The sighting is the upsert's own for those cases: the update of a
+ * pair seen within that time, or the insert of an account's first pair (of two racing first
+ * sign-ins from one device, the one that loses the insert takes the general path, and sees it).
+ */
+export async function insertSessionOnRecentDevice<G extends Record<string, unknown> = Record<string, never>>(
+  db: Db | Tx,
+  row: Parameters<typeof insertSessionWithRefreshToken>[1],
+  gate?: SessionGate,
+): Promise<{ sessionId: string | null; gated: G }> {
+  const { userId, now, expiresAt, client } = row;
+  const family = row.device?.family ?? null;
+  const network = row.device?.network ?? null;
+  const [result] = await runPrepared<{ session_id: string | null } & G>(db, recentDeviceSessionStatement(gate), [
+    ...(gate?.values ?? []),
+    // seen
+    now, userId, family, network, new Date(now.getTime() - row.deviceMemoryMs),
+    // first
+    userId, family, network, now, family, userId,
+    // session
+    userId, row.method, now, now, expiresAt, client.userAgent, client.address, family,
+    // token
+    userId, row.tokenHash, new Date(row.passwordChangedAt), now, expiresAt,
+    // event
+    userId, now, client.address, client.userAgent, row.method,
+  ]);
+  const { session_id: sessionId, ...gated } = result!;
+  return { sessionId, gated: gated as unknown as G };
+}
+
+const recentDeviceStatements = new Map<string, PreparedStatement>();
+
+function recentDeviceSessionStatement(gate: SessionGate | undefined): PreparedStatement {
+  const name = gate ? `session_${gate.name}` : 'session_recent_device';
+  let statement = recentDeviceStatements.get(name);
+  if (statement) return statement;
+  const allows = gate ? `(${gate.allows})` : 'true';
+  statement = preparedStatement(
+    name,
+    `with ${gate ? `${gate.ctes},` : ''}
+     seen as (
+       update known_devices set last_seen_at = ?, sightings = sightings + 1
+        where user_id = ? and family = ? and network = ? and last_seen_at >= ? and ${allows}
+       returning 1
+     ), first as (
+       insert into known_devices (user_id, family, network, last_seen_at, sightings)
+       select ?, ?, ?, ?, 1
+        where ?::text is not null and ${allows} and not exists (select 1 from known_devices where user_id = ?)
+       on conflict do nothing
+       returning 1
+     ), session as (
+       insert into sessions (user_id, method, created_at, last_used_at, expires_at, user_agent, address)
+       select ?, ?, ?, ?, ?, ?, ?
+        where ${allows} and (?::text is null or exists (select 1 from seen) or exists (select 1 from first))
+       returning id
+     ), token as (
+       insert into refresh_tokens (user_id, session_id, token_hash, password_changed_at, created_at, expires_at)
+       select ?, id, ?, ?, ?, ? from session
+       returning session_id
+     ), event as (
+       insert into security_events (user_id, type, at, address, user_agent, detail)
+       select ?, 'login_succeeded', ?, ?, ?, jsonb_build_object('method', ?::text, 'sessionId', session_id) from token
+     )
+     select ${gate ? `${gate.columns},` : ''} (select session_id from token) as session_id`,
+  );
+  recentDeviceStatements.set(name, statement);
+  return statement;
+}
+
 /** The device sweep: pairs not seen for `before`'s age are forgotten (they would count as new anyway). */
 export async function deleteForgottenDevices(db: Db, before: Date): Promise<number> {
   return deleteInBatches(db, 'known_devices', (q) => q.where('last_seen_at', '<', before));
@@ -118,9 +205,9 @@ export async function isSessionLive(db: Db | Tx, sessionId: string, userId: stri
 /**
  * The online check of an access, sudo or partial token in one round trip: the user row it was
  * issued against and, for a token with a session, whether that session is live. The most frequent
- * statement of all: prepared (runPreparedRead).
+ * statement of all: prepared (runPrepared).
  */
-const TOKEN_SUBJECT = preparedRead(
+const TOKEN_SUBJECT = preparedStatement(
   'token_subject',
   `select u.password_changed_at, u.disabled_at, exists (${LIVE_SESSION_SQL}) as session_live from users u where u.id = ?`,
 );
@@ -129,7 +216,7 @@ export async function findTokenSubject(
   db: Db | Tx,
   token: { userId: string; sessionId: string | undefined; now: Date },
 ): Promise<{ passwordChangedAt: Date; disabledAt: Date | null; sessionLive: boolean } | undefined> {
-  const [row] = await runPreparedRead<{ password_changed_at: Date; disabled_at: Date | null; session_live: boolean }>(db, TOKEN_SUBJECT, [
+  const [row] = await runPrepared<{ password_changed_at: Date; disabled_at: Date | null; session_live: boolean }>(db, TOKEN_SUBJECT, [
     token.sessionId ?? null,
     token.now,
     token.userId,

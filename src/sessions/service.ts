@@ -13,7 +13,7 @@ import { DEVICE_MEMORY_MS } from './constants.js';
 import { deviceOf } from './device.js';
 import { endUserSessions } from './end.js';
 import { sessionErrors } from './errors.js';
-import { extendSession, findLiveSessions, insertSessionWithRefreshToken } from './queries.js';
+import { extendSession, findLiveSessions, insertSessionOnRecentDevice, insertSessionWithRefreshToken, type SessionGate } from './queries.js';
 
 type SessionDeps = Pick<Deps, 'clock' | 'config' | 'mail' | 'log'>;
 
@@ -28,26 +28,64 @@ interface SessionCaller {
  * token (bound to the password the caller's check saw; see findLiveRefreshToken) and the
  * `login_succeeded` event, in the caller's transaction or one of its own. A sign-in from a device
  * the account has not used for 90 days also mails the owner (`newDevice` in the event's detail).
+ *
+ * The usual sign-in, from a device seen lately, is one statement that commits on its own
+ * (insertSessionOnRecentDevice); only another device takes the general path. With `gate`, that
+ * statement also does the caller's folded work and makes a session only where the gate allows
+ * (the password login: see tokens/service.ts); `gated` is what the gate read.
  */
-export async function startSession(db: Db | Tx, deps: SessionDeps, caller: SessionCaller, method: SessionMethod): Promise<{ sessionId: string; refreshToken: string }> {
+export async function startSession(db: Db | Tx, deps: SessionDeps, caller: SessionCaller, method: SessionMethod): Promise<StartedSession> {
+  const row = newSessionRow(deps, caller, method);
+  const recent = await insertSessionOnRecentDevice(db, row.insert);
+  return recent.sessionId ? { sessionId: recent.sessionId, refreshToken: row.refreshToken } : startOnAnyDevice(db, deps, row);
+}
+
+/** startSession with `gate`: undefined (and `gated`, what the gate read) where the gate allows no session. */
+export async function startGatedSession<G extends Record<string, unknown>>(
+  db: Db | Tx,
+  deps: SessionDeps,
+  caller: SessionCaller,
+  method: SessionMethod,
+  gate: SessionGate & { allowed: (gated: G) => boolean },
+): Promise<{ started?: StartedSession; gated: G }> {
+  const row = newSessionRow(deps, caller, method);
+  const recent = await insertSessionOnRecentDevice<G>(db, row.insert, gate);
+  if (recent.sessionId) return { started: { sessionId: recent.sessionId, refreshToken: row.refreshToken }, gated: recent.gated };
+  if (!gate.allowed(recent.gated)) return { gated: recent.gated };
+  return { started: await startOnAnyDevice(db, deps, row), gated: recent.gated };
+}
+
+interface StartedSession {
+  sessionId: string;
+  refreshToken: string;
+}
+
+function newSessionRow(deps: SessionDeps, caller: SessionCaller, method: SessionMethod) {
   const { token, tokenHash } = newRefreshToken();
   const now = deps.clock.now();
+  const client = currentClient();
+  const insert = {
+    userId: caller.userId,
+    method,
+    client,
+    device: deviceOf(client),
+    deviceMemoryMs: DEVICE_MEMORY_MS,
+    tokenHash,
+    passwordChangedAt: caller.passwordChangedAt,
+    now: new Date(now),
+    expiresAt: new Date(now + Math.min(REFRESH_TOKEN_TTL_MS, deps.config.sessionMaxAgeMs)),
+  };
+  return { insert, refreshToken: token };
+}
+
+/** The general path: the device may be new (then the owner is mailed), in one transaction. */
+function startOnAnyDevice(db: Db | Tx, deps: SessionDeps, row: ReturnType<typeof newSessionRow>): Promise<StartedSession> {
+  const { userId, method } = row.insert;
   return inTx(db, async (trx) => {
-    const client = currentClient();
-    const { sessionId, newDevice } = await insertSessionWithRefreshToken(trx, {
-      userId: caller.userId,
-      method,
-      client,
-      device: deviceOf(client),
-      deviceMemoryMs: DEVICE_MEMORY_MS,
-      tokenHash,
-      passwordChangedAt: caller.passwordChangedAt,
-      now: new Date(now),
-      expiresAt: new Date(now + Math.min(REFRESH_TOKEN_TTL_MS, deps.config.sessionMaxAgeMs)),
-    });
-    await recordSecurityEvent(trx, deps.clock, { userId: caller.userId, type: 'login_succeeded', detail: newDevice ? { method, sessionId, newDevice } : { method, sessionId } });
-    if (newDevice) await queueSecurityNotice(trx, deps, { userId: caller.userId, notice: 'new_device_login' });
-    return { sessionId, refreshToken: token };
+    const { sessionId, newDevice } = await insertSessionWithRefreshToken(trx, row.insert);
+    await recordSecurityEvent(trx, deps.clock, { userId, type: 'login_succeeded', detail: newDevice ? { method, sessionId, newDevice } : { method, sessionId } });
+    if (newDevice) await queueSecurityNotice(trx, deps, { userId, notice: 'new_device_login' });
+    return { sessionId, refreshToken: row.refreshToken };
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../db/knex.js';
-import { preparedRead, runPreparedRead } from '../db/prepared.js';
+import { preparedStatement, runPrepared } from '../db/prepared.js';
+import type { SessionGate } from '../sessions/queries.js';
 
 export async function insertRefreshToken(
   db: Db | Tx,
@@ -22,7 +23,7 @@ export interface RefreshTokenOwner {
   sessionId: string;
 }
 
-const LIVE_REFRESH_TOKEN = preparedRead(
+const LIVE_REFRESH_TOKEN = preparedStatement(
   'live_refresh_token',
   `select t.user_id, u.password_changed_at, t.session_id
      from refresh_tokens t
@@ -39,7 +40,7 @@ const LIVE_REFRESH_TOKEN = preparedRead(
  * even if the change's revocation did not see it). Also returns that password change time.
  */
 export async function findLiveRefreshToken(db: Db | Tx, tokenHash: Buffer, now: Date): Promise<RefreshTokenOwner | undefined> {
-  const [row] = await runPreparedRead<{ user_id: string; password_changed_at: Date; session_id: string }>(db, LIVE_REFRESH_TOKEN, [tokenHash, now]);
+  const [row] = await runPrepared<{ user_id: string; password_changed_at: Date; session_id: string }>(db, LIVE_REFRESH_TOKEN, [tokenHash, now]);
   return row ? { userId: row.user_id, passwordChangedAt: row.password_changed_at.getTime(), sessionId: row.session_id } : undefined;
 }
 
@@ -59,4 +60,19 @@ export async function revokeRefreshToken(db: Db | Tx, tokenHash: Buffer, now: Da
 
 export async function revokeAllRefreshTokens(db: Db | Tx, userId: string, now: Date): Promise<number> {
   return db('refresh_tokens').where({ user_id: userId }).whereNull('revoked_at').update({ revoked_at: now });
+}
+
+const CALLER_ROW_GATE_SQL = {
+  name: 'caller_row',
+  ctes: 'caller as (select 1 from users where id = ? and password_changed_at = ? for share)',
+  allows: 'exists (select 1 from caller)',
+  columns: 'exists (select 1 from caller) as caller_valid',
+};
+
+/**
+ * The gate of a session issued after a second factor (issueSessionTokens): the user row, read FOR
+ * SHARE, still carries the password change time the caller's token was checked against.
+ */
+export function callerRowGate(caller: { userId: string; passwordChangedAt: number }): SessionGate & { allowed: (gated: { caller_valid: boolean }) => boolean } {
+  return { ...CALLER_ROW_GATE_SQL, values: [caller.userId, new Date(caller.passwordChangedAt)], allowed: (gated) => gated.caller_valid === true };
 }

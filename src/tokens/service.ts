@@ -3,18 +3,18 @@ import type { Db, Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { hmacSha256 } from '../crypto/hash.js';
 import { burnPasswordCheck, verifyPassword } from '../crypto/password.js';
-import { guardHashedGuess, refuseEarlyGuess } from '../backoff/guard.js';
+import { refuseEarlyGuess, settleHashedGuess } from '../backoff/guard.js';
 import type { HashPermit } from '../crypto/hash-limiter.js';
 import { normalizeEmail } from '../users/email.js';
-import { findUserByEmail } from '../users/queries.js';
-import { findActiveMethods } from '../two-factor/queries.js';
+import { activeMethodsOf } from '../two-factor/queries.js';
 import type { SessionMethod } from '../../generated/types.gen.js';
-import { continueSession, startSession } from '../sessions/service.js';
+import { continueSession, startGatedSession, startSession } from '../sessions/service.js';
 import { endUserSessions } from '../sessions/end.js';
 import type { JwtKind } from './constants.js';
 import { signJwt, signJwtOffLoop } from './jwt.js';
-import { revokeRefreshToken } from './queries.js';
+import { callerRowGate, revokeRefreshToken } from './queries.js';
 import { hashRefreshToken } from './refresh-token.js';
+import { claimLogin, passwordLoginGate } from './login-queries.js';
 import { loginErrors, tokenErrors } from './errors.js';
 
 type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys' | 'config' | 'mail' | 'log'>;
@@ -56,11 +56,19 @@ export function issueJwtOffLoop(deps: Pick<Deps, 'keys' | 'clock'>, caller: Call
  */
 export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Caller, method: SessionMethod) {
   const { userId } = caller;
-  const row = await trx('users').where({ id: userId }).forShare().first('password_changed_at');
-  if (!row || row.password_changed_at.getTime() !== caller.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
-  const { sessionId, refreshToken } = caller.sessionId
-    ? { sessionId: caller.sessionId, refreshToken: await continueSession(trx, deps, { ...caller, sessionId: caller.sessionId }) }
-    : await startSession(trx, deps, caller, method);
+  let sessionId: string;
+  let refreshToken: string;
+  if (caller.sessionId) {
+    const row = await trx('users').where({ id: userId }).forShare().first('password_changed_at');
+    if (!row || row.password_changed_at.getTime() !== caller.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
+    sessionId = caller.sessionId;
+    refreshToken = await continueSession(trx, deps, { ...caller, sessionId });
+  } else {
+    // The FOR SHARE read folded into the session's own statement (one round trip fewer).
+    const { started } = await startGatedSession(trx, deps, caller, method, callerRowGate(caller));
+    if (!started) throw tokenErrors('INVALID_TOKEN');
+    ({ sessionId, refreshToken } = started);
+  }
   const claims = { userId, passwordChangedAt: caller.passwordChangedAt, sessionId };
   // Signing is synchronous and takes microseconds (node:crypto Ed25519, jwt.ts).
   return { accessToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }), refreshToken, sudoToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }) };
@@ -80,14 +88,22 @@ function unknownLoginKey(deps: Pick<Deps, 'config'>, username: string): string {
  * Password login. Unknown accounts cost one argon2 verification too, and answer exactly like a
  * wrong password. With 2FA on, a partial token is handed out instead of a refresh token.
  * Every hash runs through `hashing` (admitted before this ran) and outside any transaction.
+ *
+ * Round trips, each a statement that commits on its own: a right password makes two (claimLogin;
+ * then the counter reset, the 2FA check, the session, its refresh token and event in one, see
+ * passwordLoginGate), plus one transaction on a device the account has not used lately
+ * (startGatedSession). A wrong password or an unknown name makes claimLogin and one or two writes.
  */
 export async function login(deps: TokenDeps, hashing: HashPermit, username: string, password: string): Promise<string> {
-  const user = await findUserByEmail(deps.db, username);
+  const now = deps.clock.now();
+  const unknownLogin = unknownLoginKey(deps, username);
+  const { user, claimed } = await claimLogin(deps.db, { email: normalizeEmail(username), unknownLogin, now: new Date(now) });
+  const claim = { failures: claimed, at: now };
   const tooMany = (retryAfter: number) => loginErrors('TOO_MANY_FAILED_PASSWORD_CHECKS', { retryAfter });
   if (!user) {
     // The same statements as a wrong password (claim with backoff, one argon2id verification,
     // the failure already counted), so neither the answer nor its timing tells.
-    await guardHashedGuess(deps.db, deps.clock, { unknownLogin: unknownLoginKey(deps, username), tooMany }, async () => {
+    await settleHashedGuess(deps.db, deps.clock, { unknownLogin, tooMany }, claim, async () => {
       await hashing.run(() => burnPasswordCheck(password));
       return false;
     });
@@ -96,21 +112,23 @@ export async function login(deps: TokenDeps, hashing: HashPermit, username: stri
   const guess = { userId: user.id, factor: 'password' as const, tooMany };
   const passwordHash = user.passwordHash;
   if (passwordHash === null) {
-    // Nothing to check: an early guess still gets its 429, and nothing is counted.
+    // Nothing to check (and nothing was claimed): an early guess still gets its 429.
     await refuseEarlyGuess(deps.db, deps.clock, guess);
     throw loginErrors('NO_PASSWORD_INFO');
   }
-  const passed = await guardHashedGuess(deps.db, deps.clock, guess, () => hashing.run(() => verifyPassword(passwordHash, password)));
+  // A right password's reset is folded into the session statement below.
+  const passed = await settleHashedGuess(deps.db, deps.clock, guess, claim, () => hashing.run(() => verifyPassword(passwordHash, password)), {
+    resetOnPass: Boolean(user.disabledAt),
+  });
   if (!passed) throw loginErrors('PASSWORD_INCORRECT');
   // A disabled account answers like a wrong password, after the same check.
   if (user.disabledAt) throw loginErrors('PASSWORD_INCORRECT');
 
-  const methods = await findActiveMethods(deps.db, user.id);
-  if (methods.length) {
-    const partialToken = signJwt(deps.keys, deps.clock, { userId: user.id, kind: 'partial', passwordChangedAt: user.passwordChangedAt.getTime() });
-    throw loginErrors('2FA_REQUIRED', { partialToken, methods });
-  }
-  return issueRefreshToken(deps.db, deps, { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() }, 'password');
+  const caller = { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() };
+  const { started, gated } = await startGatedSession(deps.db, deps, caller, 'password', passwordLoginGate(user.id));
+  if (started) return started.refreshToken;
+  const partialToken = signJwt(deps.keys, deps.clock, { ...caller, kind: 'partial' });
+  throw loginErrors('2FA_REQUIRED', { partialToken, methods: activeMethodsOf(gated) });
 }
 
 /** Single use: of two concurrent rotations of one token, one gets a new token and one gets 401. */

@@ -10,8 +10,9 @@ export interface UserRow {
   disabledAt: Date | null;
 }
 
-const columns = ['id', 'email', 'password_hash', 'password_changed_at', 'disabled_at'] as const;
-const toUser = (row: Record<string, any>): UserRow => ({
+/** The columns of a UserRow, and the row from them (for statements that read a user beside other work). */
+export const USER_COLUMNS = ['id', 'email', 'password_hash', 'password_changed_at', 'disabled_at'] as const;
+export const toUser = (row: Record<string, any>): UserRow => ({
   id: row.id,
   email: row.email,
   passwordHash: row.password_hash,
@@ -20,12 +21,12 @@ const toUser = (row: Record<string, any>): UserRow => ({
 });
 
 export async function findUserByEmail(db: Db | Tx, email: string): Promise<UserRow | undefined> {
-  const row = await db('users').where({ email: normalizeEmail(email) }).first(columns);
+  const row = await db('users').where({ email: normalizeEmail(email) }).first(USER_COLUMNS);
   return row ? toUser(row) : undefined;
 }
 
 export async function findUserById(db: Db | Tx, id: string): Promise<UserRow | undefined> {
-  const row = await db('users').where({ id }).first(columns);
+  const row = await db('users').where({ id }).first(USER_COLUMNS);
   return row ? toUser(row) : undefined;
 }
 
@@ -35,7 +36,7 @@ export async function insertUser(db: Db | Tx, user: { email: string; passwordHas
     .insert({ email: normalizeEmail(user.email), password_hash: user.passwordHash, password_changed_at: user.now, created_at: user.now })
     .onConflict('email')
     .ignore()
-    .returning(columns);
+    .returning(USER_COLUMNS);
   return row ? toUser(row) : undefined;
 }
 

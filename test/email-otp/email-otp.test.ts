@@ -303,7 +303,7 @@ describe('POST /user/2fa/email-otp/challenge and /authenticate', () => {
 });
 
 describe('POST /user/2fa/email-otp/authenticate round trips', () => {
-  it('takes 9 statements, each row read once: BEGIN, factor with the token check, counter lock, code lock, code deleted, user row FOR SHARE, session, event, COMMIT', async () => {
+  it('takes 7 statements, each row read once: BEGIN, factor with the token check, counter lock, code lock, code deleted, session (with the user row FOR SHARE and the event), COMMIT', async () => {
     const { user, address } = await userWithEmailOtp(server);
     const { partialToken } = await loginPartial(server, user);
     const code = await challengeCode(server, partialToken, address);
@@ -311,8 +311,8 @@ describe('POST /user/2fa/email-otp/authenticate round trips', () => {
       const verified = await sdk.verifyEmailOtpAuthentication({ client: server.client, headers: bearer(partialToken), body: { otp: code } });
       expect(verified.response.status).toBe(200);
     });
-    expect(statements).toHaveLength(9);
-    expect(statements.filter((sql) => /from "?users"?/.test(sql))).toHaveLength(2); // the token check, and the session's FOR SHARE re-check
+    expect(statements).toHaveLength(7);
+    expect(statements.filter((sql) => /from "?users"?/.test(sql))).toHaveLength(2); // the token check, and the session statement's FOR SHARE re-check
   });
 
   it('refuses a token voided by a password change with 401 INVALID_TOKEN before a guess is counted, and leaves the code unused', async () => {

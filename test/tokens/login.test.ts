@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { userWithTotp } from '../support/two-factor.js';
+import { statementsDuring } from '../support/round-trips.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -78,5 +79,59 @@ describe('POST /auth/login', () => {
     const validate = await sdk.validateAccessToken({ client: server.client, headers: bearer(partialToken) });
     expect(validate.response.status).toBe(401);
     expect(validate.error).toMatchObject({ message: 'INVALID_TOKEN' });
+  });
+});
+
+describe('POST /auth/login round trips', () => {
+  const login = (user: { email: string; password: string }, userAgent: string) =>
+    sdk.login({ client: server.client, headers: { 'user-agent': userAgent }, body: { username: user.email, password: user.password } });
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0';
+  const CURL = 'curl/8.5.0';
+
+  it('a right password takes 2 statements, each committing alone: the account with the claim, then reset, 2FA check, session, token and event', async () => {
+    const user = await server.createUser();
+    // The account's first device, then the same device again: neither is new, so neither needs a transaction.
+    for (const round of [1, 2]) {
+      const statements = await statementsDuring(server.deps.db, async () => expect((await login(user, FIREFOX)).response.status).toBe(200));
+      expect(statements, `sign-in ${round}`).toHaveLength(2);
+      expect(statements.some((sql) => /^BEGIN/i.test(sql))).toBe(false);
+    }
+    const counter = await server.deps.db('guess_counters').where({ user_id: user.id, factor: 'password' }).first('failures');
+    expect(counter.failures).toBe(0);
+    const events = await server.deps.db('security_events').where({ user_id: user.id, type: 'login_succeeded' }).orderBy('id').select('detail');
+    const sessions = await server.deps.db('sessions').where({ user_id: user.id }).orderBy('created_at').select('id');
+    expect(events.map((e) => e.detail)).toEqual(sessions.map((s) => ({ method: 'password', sessionId: s.id })));
+  });
+
+  it('a device the account has not used takes the general path: one transaction more, with the notice', async () => {
+    const user = await server.createUser();
+    expect((await login(user, FIREFOX)).response.status).toBe(200);
+    const notices = () => server.deps.db('mail_outbox').where({ kind: 'security_notice' }).count<{ count: string }[]>({ count: '*' }).then(([row]) => Number(row!.count));
+    const noticesBefore = await notices();
+    const statements = await statementsDuring(server.deps.db, async () => expect((await login(user, CURL)).response.status).toBe(200));
+    expect(statements[0]).toMatch(/login_claim|from users where email/);
+    expect(statements[2]).toMatch(/^BEGIN/i);
+    expect(statements.at(-1)).toMatch(/^COMMIT/i);
+    const [event] = await server.deps.db('security_events').where({ user_id: user.id, type: 'login_succeeded' }).orderBy('id', 'desc').limit(1).select('detail');
+    expect(event.detail).toMatchObject({ method: 'password', newDevice: true });
+    expect(await notices()).toBe(noticesBefore + 1);
+  });
+
+  it('with 2FA on, 2 statements too, and no session, device sighting or event until the second factor', async () => {
+    const { user } = await userWithTotp(server);
+    const snapshot = async () => ({
+      sessions: await server.deps.db('sessions').where({ user_id: user.id }).count<{ count: string }[]>({ count: '*' }),
+      devices: await server.deps.db('known_devices').where({ user_id: user.id }).select('family', 'sightings', 'last_seen_at'),
+      events: await server.deps.db('security_events').where({ user_id: user.id }).count<{ count: string }[]>({ count: '*' }),
+    });
+    const before = await snapshot();
+    // The client of the setup's own sign-in: a device sighting would count it.
+    expect(before.devices).toHaveLength(1);
+    const statements = await statementsDuring(server.deps.db, async () => {
+      const { error } = await sdk.login({ client: server.client, body: { username: user.email, password: user.password } });
+      expect(error).toMatchObject({ message: '2FA_REQUIRED' });
+    });
+    expect(statements).toHaveLength(2);
+    expect(await snapshot()).toEqual(before);
   });
 });
