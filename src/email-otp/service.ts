@@ -93,11 +93,11 @@ export async function initiateEmailOtpAuthentication(deps: Deps, userId: string,
 
 /**
  * POST /user/2fa/email-otp/authenticate: a challenge code earns a new session, in the transaction
- * that uses the code up. Round trips, 9 in all, each row read once: BEGIN; the factor with the
+ * that uses the code up. Round trips, 7 in all, each row read once: BEGIN; the factor with the
  * token's user-row check (verifyEmailOtpAuthentication is in USER_ROW_CHECKED_IN_OPERATION); the
  * code's counter lock (one upsert) and the code row lock, in the order every code check takes
- * them; the code deleted (single use); the session (issueSessionTokens: the user row FOR SHARE,
- * the session with its refresh token, the sign-in's event); COMMIT.
+ * them; the code deleted (single use); the session statement (issueSessionTokens: the user row
+ * FOR SHARE, the session with its refresh token, the sign-in's event); COMMIT.
  */
 export async function verifyEmailOtpAuthentication(deps: Deps, caller: Caller, otp: string) {
   const { userId } = caller;

@@ -25,11 +25,11 @@ export function normalizeRecoveryCode(input: string): string {
 /**
  * Uses one recovery code: compared in constant time against every unused code (no early exit),
  * then consumed by a guarded UPDATE, and the three tokens are issued in the same transaction.
- * Round trips, 11 in all: BEGIN; the counter lock with the token's user-row check (one upsert;
+ * Round trips, 9 in all: BEGIN; the counter lock with the token's user-row check (one upsert;
  * verifyRecoveryCodes is in USER_ROW_CHECKED_IN_OPERATION); the codes (read once: "none at all"
  * is the 409); the consuming UPDATE; for the owner's notice the address and the codes left, and
- * the `recovery_code_used` event; the session (issueSessionTokens: the user row FOR SHARE, the
- * session with its refresh token, the sign-in's event); COMMIT.
+ * the `recovery_code_used` event; the session statement (issueSessionTokens: the user row FOR
+ * SHARE, the session with its refresh token, the sign-in's event); COMMIT.
  */
 export async function authenticateRecoveryCode(deps: RecoveryDeps, caller: Caller, input: string) {
   const { userId } = caller;

@@ -85,12 +85,13 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
 /**
  * Login second factor or step-up: a right, unused code earns access, refresh and sudo tokens.
  *
- * Round trips, 8 in all: BEGIN; the counter lock, which also does the token's user-row check
+ * Round trips, 6 in all: BEGIN; the counter lock, which also does the token's user-row check
  * (one upsert; verifyTotp is in USER_ROW_CHECKED_IN_OPERATION); the factor (read once); the step
- * claim (the guarded UPDATE that makes a code single use); the user row re-checked FOR SHARE
- * (that lock cannot move earlier, since every method change locks the user row after the
- * counter); the session with its refresh token and its device's sighting (one statement); the sign-in's security event;
- * COMMIT.
+ * claim (the guarded UPDATE that makes a code single use); the session statement
+ * (issueSessionTokens: the user row re-checked FOR SHARE, which cannot move earlier since every
+ * method change locks the user row after the counter, the session with its refresh token, its
+ * device's sighting and the sign-in's event); COMMIT. A device the account has not used lately
+ * takes one transaction's statements more (startSession).
  */
 export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: string) {
   const { userId } = caller;

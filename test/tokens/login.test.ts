@@ -3,6 +3,7 @@ import * as sdk from '../../generated/sdk.gen.js';
 import { bearer, startTestServer, type TestServer } from '../support/server.js';
 import { userWithTotp } from '../support/two-factor.js';
 import { statementsDuring } from '../support/round-trips.js';
+import { disablePreparedStatements, namesStatements } from '../../src/db/prepared.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -133,5 +134,23 @@ describe('POST /auth/login round trips', () => {
     });
     expect(statements).toHaveLength(2);
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+// Last in this file: it switches this server's pool off prepared statements for good.
+describe('POST /auth/login without prepared statements (DATABASE_PREPARED_STATEMENTS=false, PgBouncer)', () => {
+  it('runs the same statements through knex: right and wrong passwords, a new device, 2FA', async () => {
+    disablePreparedStatements(server.deps.db);
+    const user = await server.createUser();
+    const login = (password: string, userAgent = 'curl/8.5.0') =>
+      sdk.login({ client: server.client, headers: { 'user-agent': userAgent }, body: { username: user.email, password } });
+    const statements = await statementsDuring(server.deps.db, async () => expect((await login(user.password)).response.status).toBe(200));
+    expect(statements).toHaveLength(2);
+    expect(namesStatements(server.deps.db)).toBe(false);
+    expect((await login(user.password, 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0')).response.status).toBe(200);
+    expect((await login('Wrong-password-1')).error).toMatchObject({ message: 'PASSWORD_INCORRECT' });
+    const { user: withTotp } = await userWithTotp(server);
+    const partial = await sdk.login({ client: server.client, body: { username: withTotp.email, password: withTotp.password } });
+    expect(partial.error).toMatchObject({ message: '2FA_REQUIRED', methods: ['totp', 'recoveryCode'] });
   });
 });
