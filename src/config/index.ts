@@ -18,7 +18,7 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Most connections the service opens to PostgreSQL (its knex pool). */
   databasePoolMax: number;
-  /** Hot reads as named prepared statements (off behind PgBouncer in transaction mode; src/db/prepared.ts). */
+  /** The hottest statements as named prepared statements (off behind PgBouncer in transaction mode; src/db/prepared.ts). */
   databasePreparedStatements: boolean;
   /** Unset: mail is written to `<dataDir>/mail/*.eml` instead of sent. */
   smtpUrl: string | undefined;
