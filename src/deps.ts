@@ -6,6 +6,7 @@ import type { Metrics } from './ops/metrics.js';
 import type { MailDeps } from './mail/index.js';
 import type { HashLimiter } from './crypto/hash-limiter.js';
 import type { Lifecycle } from './ops/lifecycle.js';
+import type { ClientInfo } from './http/request-context.js';
 
 /** Milliseconds since the epoch; injected so tests move time instead of sleeping. */
 export interface Clock {
@@ -30,4 +31,12 @@ export interface Deps {
   specText: string;
   /** Draining on SIGTERM: /readyz answers 503 (src/ops/lifecycle.ts). */
   lifecycle: Lifecycle;
+  /**
+   * The client of the request being answered (its deps are the service's plus this, made per
+   * request in src/http/operations.ts); absent outside a request (operator commands).
+   */
+  client?: ClientInfo;
 }
+
+/** What writes a security event or a session needs: the time, and who is on the other end. */
+export type EventContext = Pick<Deps, 'clock' | 'client'>;

@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../db/knex.js';
-import type { Clock } from '../deps.js';
+import type { Clock, EventContext } from '../deps.js';
 import { withTx } from '../db/tx.js';
 import { recordFailedGuess } from '../security-events/guesses.js';
 import { secondsUntil, type ApiError } from '../http/errors.js';
@@ -31,20 +31,20 @@ export type GuessOptions<L = undefined> = CounterKey & {
  */
 export async function guardGuess<T, L = undefined>(
   db: Db,
-  clock: Clock,
+  context: EventContext,
   options: GuessOptions<L>,
   evaluate: (trx: Tx, loaded: L) => Promise<T | undefined>,
 ): Promise<T | undefined> {
   return withTx(db, async (trx) => {
     const counter = await lockFor(trx, options);
     const loaded = (options.load ? await options.load(trx) : undefined) as L;
-    const now = clock.now();
+    const now = context.clock.now();
     const wait = secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), now);
     if (wait > 0) throw options.tooMany(wait);
     const result = await evaluate(trx, loaded);
     if (result === undefined) {
       await recordFailure(trx, options, new Date(now));
-      if ('userId' in options) await recordFailedGuess(trx, clock, { ...options, failuresBefore: counter.failures });
+      if ('userId' in options) await recordFailedGuess(trx, context, { ...options, failuresBefore: counter.failures });
     } else if (counter.failures > 0) await resetCounter(trx, options);
     return result;
   });
@@ -73,9 +73,9 @@ export async function guardGuess<T, L = undefined>(
  * - Unknown login names run exactly the same statements on their own table (same answer, timing).
  * - Early refusals read the counter once more to say how long to wait (at least 1 s).
  */
-export async function guardHashedGuess(db: Db, clock: Clock, options: GuessOptions, evaluate: () => Promise<boolean>): Promise<boolean> {
-  const claimedAt = clock.now();
-  return settleHashedGuess(db, clock, options, { failures: await claimGuess(db, options, new Date(claimedAt)), at: claimedAt }, evaluate);
+export async function guardHashedGuess(db: Db, context: EventContext, options: GuessOptions, evaluate: () => Promise<boolean>): Promise<boolean> {
+  const claimedAt = context.clock.now();
+  return settleHashedGuess(db, context, options, { failures: await claimGuess(db, options, new Date(claimedAt)), at: claimedAt }, evaluate);
 }
 
 /**
@@ -86,7 +86,7 @@ export async function guardHashedGuess(db: Db, clock: Clock, options: GuessOptio
  */
 export async function settleHashedGuess(
   db: Db,
-  clock: Clock,
+  context: EventContext,
   options: GuessOptions,
   claim: { failures: number | undefined; at: number },
   evaluate: () => Promise<boolean>,
@@ -104,7 +104,7 @@ export async function settleHashedGuess(
   // An account's failed guess is a security event: one insert (two at the failure that starts the
   // backoff). An unknown name has no account to record it for and makes as many writes that
   // change nothing, so the two answers still cost the same (test/tokens/login.timing.test.ts).
-  else if ('userId' in options) await recordFailedGuess(db, clock, { ...options, failuresBefore: failures - 1 });
+  else if ('userId' in options) await recordFailedGuess(db, context, { ...options, failuresBefore: failures - 1 });
   else for (let i = failures === FREE_FAILURES ? 2 : 1; i > 0; i--) await touchCounter(db, options);
   return passed;
 }

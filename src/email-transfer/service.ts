@@ -70,7 +70,7 @@ export async function putEmail(deps: Deps, userId: string, otp: string): Promise
       if (!check.valid || !check.targetEmail) return false;
       const notice = prepareNotice(deps, oldEmail, check.targetEmail, await takeTransfer(trx, userId));
       await updateUserEmail(trx, userId, check.targetEmail);
-      await recordSecurityEvent(trx, deps.clock, { userId, type: 'email_changed' });
+      await recordSecurityEvent(trx, deps, { userId, type: 'email_changed' });
       await enqueueMail(trx, deps, notice);
       return true;
     });

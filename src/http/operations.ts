@@ -4,7 +4,7 @@ import type { Deps } from '../deps.js';
 import { authenticate, TOKEN_POLICIES, type TokenPolicy, type UserRowCheck } from '../tokens/authenticate.js';
 import { admittedPermit, HASHING_OPERATIONS } from './hash-admission.js';
 import { handlers, type AnyHandler } from './registry.js';
-import { clientInfoOf, withClient } from './request-context.js';
+import { clientInfoOf } from './request-context.js';
 
 interface OperationSchema {
   operationId?: string;
@@ -63,19 +63,21 @@ export function operationResolver(deps: Deps, addressLimits: AddressLimits) {
     const userRowCheck: UserRowCheck = TOKEN_CHECKED_IN_OPERATION.has(schema.operationId!)
       ? 'allInOperation'
       : USER_ROW_CHECKED_IN_OPERATION.has(schema.operationId!) ? 'inOperation' : 'here';
-    return (req: Request, res: Response) => withClient(clientInfoOf(req), async () => {
+    return async (req: Request, res: Response) => {
+      // This request's deps: the service's, and its client (recorded with sessions and events).
+      const requestDeps: Deps = { ...deps, client: clientInfoOf(req) };
       // Before the token check or any query (taken by hashAdmission ahead of the validator): past
       // the hash queue the answer is an immediate 503 SERVER_BUSY that cost no database work.
       const hashPermit = hashes ? admittedPermit(res, deps.hashLimiter) : undefined;
       try {
         if (limitAddress) await limitAddress(req);
         const { authorization, cookie, origin } = req.headers;
-        const auth = policy ? await authenticate(deps, policy, { authorization, cookie, origin }, userRowCheck) : undefined;
-        const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, path: req.params, auth, deps, req, hashPermit } as never);
+        const auth = policy ? await authenticate(requestDeps, policy, { authorization, cookie, origin }, userRowCheck) : undefined;
+        const reply = await (handler as AnyHandler)({ body: req.body, query: req.query, path: req.params, auth, deps: requestDeps, req, hashPermit } as never);
         writeReply(res, reply as never);
       } finally {
         hashPermit?.release();
       }
-    });
+    };
   };
 }

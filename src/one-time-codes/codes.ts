@@ -7,7 +7,7 @@ import { recordFailedGuess } from '../security-events/guesses.js';
 import { CODE_LENGTH, CODE_TTL_MS, FAILURE_WINDOW_MS, MAX_FAILED_ATTEMPTS, MAX_FAILURES_PER_DAY, type CodePurpose } from './constants.js';
 import { countFailedAttempt, deleteCode, lockCode, upsertCode } from './queries.js';
 
-type CodeDeps = Pick<Deps, 'config' | 'clock'>;
+type CodeDeps = Pick<Deps, 'config' | 'clock' | 'client'>;
 
 /** Keyed hash: a database dump alone does not let anyone test the 10^6 candidates. */
 function hashCode(deps: CodeDeps, userId: string, purpose: CodePurpose, code: string): Buffer {
@@ -83,7 +83,7 @@ export async function checkCode(
     await countFailedAttempt(trx, userId, input.purpose); // no row for an absent code: 0 rows, same statement
     if (!windowOpen) await resetCounter(trx, counterKey);
     await recordFailure(trx, counterKey, new Date(now));
-    if ('userId' in counterKey) await recordFailedGuess(trx, deps.clock, { ...counterKey, failuresBefore: windowOpen ? counter.failures : 0 });
+    if ('userId' in counterKey) await recordFailedGuess(trx, deps, { ...counterKey, failuresBefore: windowOpen ? counter.failures : 0 });
     return { valid: false };
   }
   if (counter.failures > 0) await resetCounter(trx, counterKey);

@@ -23,7 +23,7 @@ export async function changePassword(deps: PasswordDeps, hashing: HashPermit, us
     await refuseEarlyGuess(deps.db, deps.clock, guess);
     throw passwordErrors('NO_PASSWORD_INFO');
   }
-  const passed = await guardHashedGuess(deps.db, deps.clock, guess, () => hashing.run(() => verifyPassword(oldHash, oldPassword)));
+  const passed = await guardHashedGuess(deps.db, deps, guess, () => hashing.run(() => verifyPassword(oldHash, oldPassword)));
   if (!passed) throw passwordErrors('PASSWORD_INCORRECT');
 
   const notice = prepareChangedNotice(deps, user.email);

@@ -50,9 +50,9 @@ export async function applyPasswordChange(
   const updated = await updatePasswordHash(trx, { userId: change.userId, passwordHash: change.passwordHash, now, expectedHash: change.expectedHash });
   if (!updated) return false;
   await revokeAllRefreshTokens(trx, change.userId, now);
-  await endUserSessions(trx, deps.clock, { userId: change.userId, which: 'all', reason: 'password_changed' });
+  await endUserSessions(trx, deps, { userId: change.userId, which: 'all', reason: 'password_changed' });
   // A change checks the old password (expectedHash); a reset proves the mailbox instead.
-  await recordSecurityEvent(trx, deps.clock, { userId: change.userId, type: change.expectedHash ? 'password_changed' : 'password_reset' });
+  await recordSecurityEvent(trx, deps, { userId: change.userId, type: change.expectedHash ? 'password_changed' : 'password_reset' });
   await resetGuessCounter(trx, change.userId, 'password');
   await enqueueMail(trx, deps, change.notice);
   return true;

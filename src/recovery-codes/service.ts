@@ -40,7 +40,7 @@ export async function authenticateRecoveryCode(deps: RecoveryDeps, caller: Calle
     return stored.filter((row) => !row.used);
   };
   const guess = { userId, factor: 'recovery_code' as const, tooMany: tooManyChecks, load: loadCodes, caller: tokenCheckOf(caller) };
-  const tokens = await guardGuess(deps.db, deps.clock, guess, async (trx, unused) => {
+  const tokens = await guardGuess(deps.db, deps, guess, async (trx, unused) => {
     let matchId: string | undefined;
     for (const stored of unused) {
       if (safeEqual(hashRecoveryCode(deps, stored.salt, code), stored.codeHash)) matchId ??= stored.id;

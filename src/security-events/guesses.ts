@@ -1,4 +1,4 @@
-import type { Clock } from '../deps.js';
+import type { EventContext } from '../deps.js';
 import type { Db, Tx } from '../db/knex.js';
 import { FREE_FAILURES, type GuessFactor } from '../backoff/constants.js';
 import { recordSecurityEvent } from './record.js';
@@ -16,12 +16,12 @@ const EVENT_OF_FACTOR: Partial<Record<GuessFactor, 'login_failed' | 'second_fact
  * transaction) and, at the failure that starts the backoff, `backoff_engaged`. Codes of setups,
  * transfers and resets are left out: a reset's failures must cost the same for unknown addresses.
  */
-export async function recordFailedGuess(trx: Db | Tx, clock: Clock, guess: { userId: string; factor: GuessFactor; failuresBefore: number }): Promise<void> {
+export async function recordFailedGuess(trx: Db | Tx, context: EventContext, guess: { userId: string; factor: GuessFactor; failuresBefore: number }): Promise<void> {
   const type = EVENT_OF_FACTOR[guess.factor];
   if (!type) return;
   const factor = guess.factor.replace(/^code:email_otp_challenge$/, 'emailOtp');
-  await recordSecurityEvent(trx, clock, { userId: guess.userId, type, detail: { factor } });
+  await recordSecurityEvent(trx, context, { userId: guess.userId, type, detail: { factor } });
   if (guess.failuresBefore + 1 === FREE_FAILURES) {
-    await recordSecurityEvent(trx, clock, { userId: guess.userId, type: 'backoff_engaged', detail: { factor, failures: FREE_FAILURES } });
+    await recordSecurityEvent(trx, context, { userId: guess.userId, type: 'backoff_engaged', detail: { factor, failures: FREE_FAILURES } });
   }
 }

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import type { Tx } from '../db/knex.js';
-import { currentClient } from '../http/request-context.js';
+import { clientOf } from '../http/request-context.js';
 import { enqueueMail, prepareMail } from '../mail/index.js';
 import { findUserById } from '../users/queries.js';
 import type { SecurityEventType } from './constants.js';
@@ -24,7 +24,7 @@ export const NOTICES = [
   'two_factor_reset',
 ] as const satisfies readonly Notice[];
 
-type NoticeDeps = Pick<Deps, 'clock' | 'mail' | 'log'>;
+type NoticeDeps = Pick<Deps, 'clock' | 'client' | 'mail' | 'log'>;
 
 /** Longest user agent shown in a notice: enough to recognise a browser or an app. */
 const MAX_DEVICE_LENGTH = 200;
@@ -42,7 +42,7 @@ export async function recordAndNotify(
   deps: NoticeDeps,
   event: { userId: string; type: NoticedEvent; detail?: Record<string, string | number> },
 ): Promise<void> {
-  await recordSecurityEvent(trx, deps.clock, event);
+  await recordSecurityEvent(trx, deps, event);
   await queueSecurityNotice(trx, deps, { userId: event.userId, notice: event.type, detail: event.detail });
 }
 
@@ -54,7 +54,7 @@ export async function queueSecurityNotice(
 ): Promise<void> {
   const user = await findUserById(trx, notice.userId);
   if (!user) return;
-  const client = currentClient();
+  const client = clientOf(deps);
   const variables: Record<string, string> = {
     event: notice.notice,
     at: new Date(deps.clock.now()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),

@@ -1,6 +1,6 @@
-import type { Clock } from '../deps.js';
+import type { EventContext } from '../deps.js';
 import type { Db, Tx } from '../db/knex.js';
-import { currentClient } from '../http/request-context.js';
+import { clientOf } from '../http/request-context.js';
 import type { SecurityEventType } from './constants.js';
 import { insertSecurityEvent } from './queries.js';
 
@@ -11,8 +11,8 @@ import { insertSecurityEvent } from './queries.js';
  */
 export async function recordSecurityEvent(
   trx: Db | Tx,
-  clock: Clock,
+  context: EventContext,
   event: { userId: string; type: SecurityEventType; detail?: Record<string, unknown> },
 ): Promise<void> {
-  await insertSecurityEvent(trx, { userId: event.userId, type: event.type, at: new Date(clock.now()), client: currentClient(), detail: event.detail ?? {} });
+  await insertSecurityEvent(trx, { userId: event.userId, type: event.type, at: new Date(context.clock.now()), client: clientOf(context), detail: event.detail ?? {} });
 }

@@ -1,4 +1,4 @@
-import type { Clock } from '../deps.js';
+import type { EventContext } from '../deps.js';
 import type { Tx } from '../db/knex.js';
 import { recordSecurityEvent } from '../security-events/record.js';
 import type { SessionEndReason } from './constants.js';
@@ -10,12 +10,12 @@ import { endSessions } from './queries.js';
  */
 export async function endUserSessions(
   trx: Tx,
-  clock: Clock,
+  context: EventContext,
   row: { userId: string; which: { only: string } | { allBut: string } | 'all'; reason: SessionEndReason },
 ): Promise<string[]> {
-  const ended = await endSessions(trx, { ...row, now: new Date(clock.now()) });
+  const ended = await endSessions(trx, { ...row, now: new Date(context.clock.now()) });
   for (const sessionId of ended) {
-    await recordSecurityEvent(trx, clock, { userId: row.userId, type: 'session_ended', detail: { sessionId, reason: row.reason } });
+    await recordSecurityEvent(trx, context, { userId: row.userId, type: 'session_ended', detail: { sessionId, reason: row.reason } });
   }
   return ended;
 }

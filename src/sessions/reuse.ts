@@ -18,7 +18,7 @@ export async function detectRefreshTokenReuse(deps: Pick<Deps, 'db' | 'clock' | 
   const now = deps.clock.now();
   if (!rotated || now - rotated.rotatedAt.getTime() <= REFRESH_TOKEN_REUSE_GRACE_MS) return;
   await withTx(deps.db, async (trx) => {
-    const ended = await endUserSessions(trx, deps.clock, { userId: rotated.userId, which: { only: rotated.sessionId }, reason: 'refresh_token_reused' });
+    const ended = await endUserSessions(trx, deps, { userId: rotated.userId, which: { only: rotated.sessionId }, reason: 'refresh_token_reused' });
     // Of two concurrent replays, only the one that ended the session records the reuse.
     if (ended.length) await recordAndNotify(trx, deps, { userId: rotated.userId, type: 'refresh_token_reused', detail: { sessionId: rotated.sessionId } });
   });

@@ -3,7 +3,7 @@ import type { Db, Tx } from '../db/knex.js';
 import type { Session, SessionMethod } from '../../generated/types.gen.js';
 import { inTx, withTx } from '../db/tx.js';
 import { recordSecurityEvent } from '../security-events/record.js';
-import { currentClient } from '../http/request-context.js';
+import { clientOf } from '../http/request-context.js';
 import { REFRESH_TOKEN_TTL_MS } from '../tokens/constants.js';
 import { tokenErrors } from '../tokens/errors.js';
 import { insertRefreshToken } from '../tokens/queries.js';
@@ -15,7 +15,7 @@ import { endUserSessions } from './end.js';
 import { sessionErrors } from './errors.js';
 import { extendSession, findLiveSessions, insertSessionOnRecentDevice, insertSessionWithRefreshToken, type SessionGate } from './queries.js';
 
-type SessionDeps = Pick<Deps, 'clock' | 'config' | 'mail' | 'log'>;
+type SessionDeps = Pick<Deps, 'clock' | 'client' | 'config' | 'mail' | 'log'>;
 
 /** The user and the password change time the caller's token was checked against. */
 interface SessionCaller {
@@ -63,7 +63,7 @@ interface StartedSession {
 function newSessionRow(deps: SessionDeps, caller: SessionCaller, method: SessionMethod) {
   const { token, tokenHash } = newRefreshToken();
   const now = deps.clock.now();
-  const client = currentClient();
+  const client = clientOf(deps);
   const insert = {
     userId: caller.userId,
     method,
@@ -83,7 +83,7 @@ function startOnAnyDevice(db: Db | Tx, deps: SessionDeps, row: ReturnType<typeof
   const { userId, method } = row.insert;
   return inTx(db, async (trx) => {
     const { sessionId, newDevice } = await insertSessionWithRefreshToken(trx, row.insert);
-    await recordSecurityEvent(trx, deps.clock, { userId, type: 'login_succeeded', detail: newDevice ? { method, sessionId, newDevice } : { method, sessionId } });
+    await recordSecurityEvent(trx, deps, { userId, type: 'login_succeeded', detail: newDevice ? { method, sessionId, newDevice } : { method, sessionId } });
     if (newDevice) await queueSecurityNotice(trx, deps, { userId, notice: 'new_device_login' });
     return { sessionId, refreshToken: row.refreshToken };
   });
@@ -100,7 +100,7 @@ export async function continueSession(trx: Tx, deps: SessionDeps, caller: Sessio
   const now = deps.clock.now();
   const extended = await extendSession(trx, {
     sessionId: caller.sessionId,
-    client: currentClient(),
+    client: clientOf(deps),
     now: new Date(now),
     slidingExpiresAt: new Date(now + REFRESH_TOKEN_TTL_MS),
     maxAgeMs: deps.config.sessionMaxAgeMs,
@@ -136,7 +136,7 @@ export async function listSessions(deps: Pick<Deps, 'db' | 'clock'>, caller: { u
 /** Ends one of the user's live sessions; 404 SESSION_NOT_FOUND when it has none by that id. */
 export async function endSession(deps: Pick<Deps, 'db' | 'clock'>, userId: string, sessionId: string): Promise<void> {
   await withTx(deps.db, async (trx) => {
-    const ended = await endUserSessions(trx, deps.clock, { userId, which: { only: sessionId }, reason: 'ended_by_user' });
+    const ended = await endUserSessions(trx, deps, { userId, which: { only: sessionId }, reason: 'ended_by_user' });
     if (!ended.length) throw sessionErrors('SESSION_NOT_FOUND');
   });
 }
@@ -144,6 +144,6 @@ export async function endSession(deps: Pick<Deps, 'db' | 'clock'>, userId: strin
 /** Ends every live session of the user but the caller's own. */
 export async function endOtherSessions(deps: Pick<Deps, 'db' | 'clock'>, caller: { userId: string; sessionId: string }): Promise<void> {
   await withTx(deps.db, (trx) =>
-    endUserSessions(trx, deps.clock, { userId: caller.userId, which: { allBut: caller.sessionId }, reason: 'ended_by_user' }),
+    endUserSessions(trx, deps, { userId: caller.userId, which: { allBut: caller.sessionId }, reason: 'ended_by_user' }),
   );
 }

@@ -103,7 +103,7 @@ export async function login(deps: TokenDeps, hashing: HashPermit, username: stri
   if (!user) {
     // The same statements as a wrong password (claim with backoff, one argon2id verification,
     // the failure already counted), so neither the answer nor its timing tells.
-    await settleHashedGuess(deps.db, deps.clock, { unknownLogin, tooMany }, claim, async () => {
+    await settleHashedGuess(deps.db, deps, { unknownLogin, tooMany }, claim, async () => {
       await hashing.run(() => burnPasswordCheck(password));
       return false;
     });
@@ -117,7 +117,7 @@ export async function login(deps: TokenDeps, hashing: HashPermit, username: stri
     throw loginErrors('NO_PASSWORD_INFO');
   }
   // A right password's reset is folded into the session statement below.
-  const passed = await settleHashedGuess(deps.db, deps.clock, guess, claim, () => hashing.run(() => verifyPassword(passwordHash, password)), {
+  const passed = await settleHashedGuess(deps.db, deps, guess, claim, () => hashing.run(() => verifyPassword(passwordHash, password)), {
     resetOnPass: Boolean(user.disabledAt),
   });
   if (!passed) throw loginErrors('PASSWORD_INCORRECT');
@@ -145,6 +145,6 @@ export async function logout(deps: TokenDeps, refreshTokenHash: Buffer): Promise
   await withTx(deps.db, async (trx) => {
     const revoked = await revokeRefreshToken(trx, refreshTokenHash, new Date(deps.clock.now()));
     if (!revoked) throw tokenErrors('INVALID_TOKEN');
-    await endUserSessions(trx, deps.clock, { userId: revoked.userId, which: { only: revoked.sessionId }, reason: 'logout' });
+    await endUserSessions(trx, deps, { userId: revoked.userId, which: { only: revoked.sessionId }, reason: 'logout' });
   });
 }

@@ -69,7 +69,7 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
     if (!factor?.pendingSecretEnc) throw totpErrors('TOTP_UNINITIALIZED');
     return factor.pendingSecretEnc;
   };
-  const recoveryCodes = await guardGuess(deps.db, deps.clock, { userId, factor: 'totp', tooMany: tooManyChecks, load: loadPending }, async (trx, sealed) => {
+  const recoveryCodes = await guardGuess(deps.db, deps, { userId, factor: 'totp', tooMany: tooManyChecks, load: loadPending }, async (trx, sealed) => {
     const secret = openSecret(deps, userId, sealed, 'pending');
     const step = await matchStep(deps, userId, secret, code, 'pending');
     if (step === undefined || !(await claimTotpStep(trx, userId, step))) return undefined;
@@ -101,7 +101,7 @@ export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: str
     return factor.secretEnc;
   };
   const guess = { userId, factor: 'totp' as const, tooMany: tooManyChecks, load: loadActive, caller: tokenCheckOf(caller) };
-  const tokens = await guardGuess(deps.db, deps.clock, guess, async (trx, sealed) => {
+  const tokens = await guardGuess(deps.db, deps, guess, async (trx, sealed) => {
     const secret = openSecret(deps, userId, sealed, 'active');
     const step = await matchStep(deps, userId, secret, code, 'active');
     // 0 rows from the guarded UPDATE = this step (or a later one) was already accepted: a replay.

@@ -27,7 +27,7 @@ export async function resetTwoFactor(deps: Pick<Deps, 'db' | 'clock' | 'mail' | 
     const passkeys = await deleteAllCredentials(trx, user.id);
     if (!totp && !emailOtp && !passkeys) return 'unchanged';
     await afterMethodRemoved(trx, user.id); // 2FA is off now: the recovery codes go
-    await endUserSessions(trx, deps.clock, { userId: user.id, which: 'all', reason: 'two_factor_reset' });
+    await endUserSessions(trx, deps, { userId: user.id, which: 'all', reason: 'two_factor_reset' });
     await recordAndNotify(trx, deps, { userId: user.id, type: 'two_factor_reset' });
     return 'changed';
   });

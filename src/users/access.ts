@@ -20,7 +20,7 @@ export async function disableUser(deps: AccessDeps, email: string): Promise<Acce
   if (!user) return 'no-account';
   return withTx(deps.db, async (trx) => {
     if (!(await setUserDisabled(trx, user.id, new Date(deps.clock.now())))) return 'unchanged';
-    await endUserSessions(trx, deps.clock, { userId: user.id, which: 'all', reason: 'account_disabled' });
+    await endUserSessions(trx, deps, { userId: user.id, which: 'all', reason: 'account_disabled' });
     await recordAndNotify(trx, deps, { userId: user.id, type: 'account_disabled' });
     return 'changed';
   });
@@ -32,7 +32,7 @@ export async function enableUser(deps: AccessDeps, email: string): Promise<Acces
   if (!user) return 'no-account';
   return withTx(deps.db, async (trx) => {
     if (!(await setUserDisabled(trx, user.id, null))) return 'unchanged';
-    await recordSecurityEvent(trx, deps.clock, { userId: user.id, type: 'account_enabled' });
+    await recordSecurityEvent(trx, deps, { userId: user.id, type: 'account_enabled' });
     return 'changed';
   });
 }

@@ -164,7 +164,7 @@ export async function verifyWebauthn(deps: WebauthnDeps, caller: Caller, respons
   const inBackoff = (await guessWaitSeconds(deps.db, deps.clock, userId, 'webauthn')) > 0;
   const info = !inBackoff && challenge && stored?.userId === userId ? await verifyAssertion(deps, response, challenge, stored, false) : undefined;
   // guardGuess re-checks the backoff under the counter lock (429 before anything else).
-  const tokens = await guardGuess(deps.db, deps.clock, { userId, factor: 'webauthn', tooMany: tooManyChecks }, async (trx) => {
+  const tokens = await guardGuess(deps.db, deps, { userId, factor: 'webauthn', tooMany: tooManyChecks }, async (trx) => {
     if (!(await claimChallenge(trx, deps, challenge, 'authentication', userId))) return undefined;
     if (!info || !stored || !(await recordCredentialUse(trx, stored.id, info.newCounter, info.credentialBackedUp, new Date(deps.clock.now())))) return undefined;
     return issueSessionTokens(trx, deps, caller, 'webauthn');

@@ -71,8 +71,8 @@ describe('security events are written once each, with the change', () => {
     const before = await rowsOf(user.id);
     await expect(
       withTx(server.deps.db, async (trx) => {
-        await endUserSessions(trx, server.deps.clock, { userId: user.id, which: 'all', reason: 'ended_by_user' });
-        await recordSecurityEvent(trx, server.deps.clock, { userId: user.id, type: 'email_changed' });
+        await endUserSessions(trx, server.deps, { userId: user.id, which: 'all', reason: 'ended_by_user' });
+        await recordSecurityEvent(trx, server.deps, { userId: user.id, type: 'email_changed' });
         throw new Error('the change fails after its writes');
       }),
     ).rejects.toThrow('the change fails');

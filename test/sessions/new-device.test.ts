@@ -7,7 +7,6 @@ import { totpCode } from '../support/totp.js';
 import { networkOf, userAgentFamily } from '../../src/sessions/device.js';
 import { runSweeps } from '../../src/sweep/index.js';
 import { withTx } from '../../src/db/tx.js';
-import { withClient } from '../../src/http/request-context.js';
 import { startSession } from '../../src/sessions/service.js';
 import { findUserById } from '../../src/users/queries.js';
 
@@ -124,15 +123,13 @@ describe('sign-in from a new device (mailed through the outbox to a real SMTP pe
     let commitFirst!: () => void;
     let firstInserted!: () => void;
     const inserted = new Promise<void>((resolve) => (firstInserted = resolve));
-    const first = withTx(db, (trx) =>
-      withClient(client, async () => {
-        await startSession(trx, server.deps, caller, 'password');
-        firstInserted();
-        await new Promise<void>((resolve) => (commitFirst = resolve));
-      }),
-    );
+    const first = withTx(db, async (trx) => {
+      await startSession(trx, { ...server.deps, client }, caller, 'password');
+      firstInserted();
+      await new Promise<void>((resolve) => (commitFirst = resolve));
+    });
     await inserted;
-    const others = [1, 2, 3, 4].map(() => withClient(client, () => startSession(db, server.deps, caller, 'password')));
+    const others = [1, 2, 3, 4].map(() => startSession(db, { ...server.deps, client }, caller, 'password'));
     const waiting = async () => Number((await db.raw(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n);
     for (let i = 0; i < 100 && (await waiting()) < 4; i++) await sleep(50);
     expect(await waiting()).toBe(4);
@@ -150,13 +147,11 @@ describe('sign-in from a new device (mailed through the outbox to a real SMTP pe
     await signIn(user, FIREFOX_LINUX_120, '192.0.2.60');
     const { db } = server.deps;
     const caller = { userId: user.id, passwordChangedAt: (await findUserById(db, user.id))!.passwordChangedAt.getTime() };
-    const failed = withTx(db, (trx) =>
-      withClient({ address: '192.0.2.60', userAgent: CHROME_WINDOWS }, async () => {
-        await startSession(trx, server.deps, caller, 'password');
-        expect(await trx('mail_outbox').where({ to_address: user.email, kind: 'security_notice' })).toHaveLength(1);
-        throw new Error('the change this sign-in belonged to failed');
-      }),
-    );
+    const failed = withTx(db, async (trx) => {
+      await startSession(trx, { ...server.deps, client: { address: '192.0.2.60', userAgent: CHROME_WINDOWS } }, caller, 'password');
+      expect(await trx('mail_outbox').where({ to_address: user.email, kind: 'security_notice' })).toHaveLength(1);
+      throw new Error('the change this sign-in belonged to failed');
+    });
     await expect(failed).rejects.toThrow('failed');
     expect(await db('known_devices').where({ user_id: user.id }).pluck('family')).toEqual(['Firefox on Linux']);
     expect(await db('mail_outbox').where({ to_address: user.email, kind: 'security_notice' })).toHaveLength(0);

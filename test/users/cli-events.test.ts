@@ -28,8 +28,8 @@ async function userEvents(...args: string[]) {
 describe('npm run user:events', () => {
   it('prints the account\'s events newest first as JSON lines; exit 1 for an unknown email or bad arguments', async () => {
     const user = await createUser(database.db, systemClock, 'support-case@example.com', 'Sturdy-Pass-42');
-    await recordSecurityEvent(database.db, systemClock, { userId: user.id, type: 'login_failed', detail: { factor: 'password' } });
-    await recordSecurityEvent(database.db, systemClock, { userId: user.id, type: 'method_removed', detail: { method: 'totp' } });
+    await recordSecurityEvent(database.db, { clock: systemClock }, { userId: user.id, type: 'login_failed', detail: { factor: 'password' } });
+    await recordSecurityEvent(database.db, { clock: systemClock }, { userId: user.id, type: 'method_removed', detail: { method: 'totp' } });
 
     const listed = await userEvents('--email', 'Support-Case@example.com');
     expect(listed.code).toBe(0);
