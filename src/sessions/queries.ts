@@ -78,15 +78,16 @@ export async function insertSessionWithRefreshToken(
 
 /**
  * More work folded into the statement of insertSessionOnRecentDevice, ahead of it: `ctes` (with
- * their `?` values, bound first), `allows` (a boolean over them; false = no session, no sighting)
- * and `columns` (what the caller wants back from them). Its SQL must not vary: `name` prepares it.
+ * their `?` values, bound first), `allows` (a boolean over them; false = no session, no sighting;
+ * the statement returns it as `allowed`) and `columns` (what else the caller wants back from them).
+ * Its SQL must not vary: `name` prepares it.
  */
 export interface SessionGate {
   name: string;
   ctes: string;
   values: unknown[];
   allows: string;
-  columns: string;
+  columns?: string;
 }
 
 /**
@@ -103,11 +104,11 @@ export async function insertSessionOnRecentDevice<G extends Record<string, unkno
   db: Db | Tx,
   row: Parameters<typeof insertSessionWithRefreshToken>[1],
   gate?: SessionGate,
-): Promise<{ sessionId: string | null; gated: G }> {
+): Promise<{ sessionId: string | null; allowed: boolean; gated: G }> {
   const { userId, now, expiresAt, client } = row;
   const family = row.device?.family ?? null;
   const network = row.device?.network ?? null;
-  const [result] = await runPrepared<{ session_id: string | null } & G>(db, recentDeviceSessionStatement(gate), [
+  const [result] = await runPrepared<{ session_id: string | null; allowed: boolean } & G>(db, recentDeviceSessionStatement(gate), [
     ...(gate?.values ?? []),
     // seen
     now, userId, family, network, new Date(now.getTime() - row.deviceMemoryMs),
@@ -120,8 +121,8 @@ export async function insertSessionOnRecentDevice<G extends Record<string, unkno
     // event
     userId, now, client.address, client.userAgent, row.method,
   ]);
-  const { session_id: sessionId, ...gated } = result!;
-  return { sessionId, gated: gated as unknown as G };
+  const { session_id: sessionId, allowed, ...gated } = result!;
+  return { sessionId, allowed, gated: gated as unknown as G };
 }
 
 const recentDeviceStatements = new Map<string, PreparedStatement>();
@@ -157,7 +158,7 @@ function recentDeviceSessionStatement(gate: SessionGate | undefined): PreparedSt
        insert into security_events (user_id, type, at, address, user_agent, detail)
        select ?, 'login_succeeded', ?, ?, ?, jsonb_build_object('method', ?::text, 'sessionId', session_id) from token
      )
-     select ${gate ? `${gate.columns},` : ''} (select session_id from token) as session_id`,
+     select ${gate?.columns ? `${gate.columns},` : ''} ${allows} as allowed, (select session_id from token) as session_id`,
   );
   recentDeviceStatements.set(name, statement);
   return statement;

@@ -40,18 +40,18 @@ export async function startSession(db: Db | Tx, deps: SessionDeps, caller: Sessi
   return recent.sessionId ? { sessionId: recent.sessionId, refreshToken: row.refreshToken } : startOnAnyDevice(db, deps, row);
 }
 
-/** startSession with `gate`: undefined (and `gated`, what the gate read) where the gate allows no session. */
-export async function startGatedSession<G extends Record<string, unknown>>(
+/** startSession with `gate`: no session (`started` undefined) where the gate allows none; `gated` is what its columns read. */
+export async function startGatedSession<G extends Record<string, unknown> = Record<string, never>>(
   db: Db | Tx,
   deps: SessionDeps,
   caller: SessionCaller,
   method: SessionMethod,
-  gate: SessionGate & { allowed: (gated: G) => boolean },
+  gate: SessionGate,
 ): Promise<{ started?: StartedSession; gated: G }> {
   const row = newSessionRow(deps, caller, method);
   const recent = await insertSessionOnRecentDevice<G>(db, row.insert, gate);
   if (recent.sessionId) return { started: { sessionId: recent.sessionId, refreshToken: row.refreshToken }, gated: recent.gated };
-  if (!gate.allowed(recent.gated)) return { gated: recent.gated };
+  if (!recent.allowed) return { gated: recent.gated };
   return { started: await startOnAnyDevice(db, deps, row), gated: recent.gated };
 }
 

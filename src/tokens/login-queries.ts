@@ -1,7 +1,7 @@
 import type { Db } from '../db/knex.js';
 import { preparedStatement, runPrepared } from '../db/prepared.js';
 import { CLAIM_ALLOWED_SQL } from '../backoff/queries.js';
-import { ACTIVE_METHODS_SQL, activeMethodsOf, type TwoFactorMethod } from '../two-factor/queries.js';
+import { ACTIVE_METHODS_SQL, type TwoFactorMethod } from '../two-factor/queries.js';
 import type { SessionGate } from '../sessions/queries.js';
 import { USER_COLUMNS, toUser, type UserRow } from '../users/queries.js';
 
@@ -63,10 +63,6 @@ const LOGIN_GATE_SQL = {
  * The gate of a right password's session statement: the password counter's reset (always), and a
  * session only without 2FA (with it, the flags say which methods the partial token may use).
  */
-export function passwordLoginGate(userId: string): SessionGate & { allowed: (gated: LoginGated) => boolean } {
-  return {
-    ...LOGIN_GATE_SQL,
-    values: [...Array<string>(ACTIVE_METHODS_SQL.userIdBindings).fill(userId), userId],
-    allowed: (gated) => activeMethodsOf(gated).length === 0,
-  };
+export function passwordLoginGate(userId: string): SessionGate {
+  return { ...LOGIN_GATE_SQL, values: [...Array<string>(ACTIVE_METHODS_SQL.userIdBindings).fill(userId), userId] };
 }

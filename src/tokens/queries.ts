@@ -66,13 +66,12 @@ const CALLER_ROW_GATE_SQL = {
   name: 'caller_row',
   ctes: 'caller as (select 1 from users where id = ? and password_changed_at = ? for share)',
   allows: 'exists (select 1 from caller)',
-  columns: 'exists (select 1 from caller) as caller_valid',
 };
 
 /**
  * The gate of a session issued after a second factor (issueSessionTokens): the user row, read FOR
  * SHARE, still carries the password change time the caller's token was checked against.
  */
-export function callerRowGate(caller: { userId: string; passwordChangedAt: number }): SessionGate & { allowed: (gated: { caller_valid: boolean }) => boolean } {
-  return { ...CALLER_ROW_GATE_SQL, values: [caller.userId, new Date(caller.passwordChangedAt)], allowed: (gated) => gated.caller_valid === true };
+export function callerRowGate(caller: { userId: string; passwordChangedAt: number }): SessionGate {
+  return { ...CALLER_ROW_GATE_SQL, values: [caller.userId, new Date(caller.passwordChangedAt)] };
 }

@@ -14,7 +14,7 @@ import type { JwtKind } from './constants.js';
 import { signJwt, signJwtOffLoop } from './jwt.js';
 import { callerRowGate, revokeRefreshToken } from './queries.js';
 import { hashRefreshToken } from './refresh-token.js';
-import { claimLogin, passwordLoginGate } from './login-queries.js';
+import { claimLogin, passwordLoginGate, type LoginGated } from './login-queries.js';
 import { loginErrors, tokenErrors } from './errors.js';
 
 type TokenDeps = Pick<Deps, 'db' | 'clock' | 'keys' | 'config' | 'mail' | 'log'>;
@@ -125,7 +125,7 @@ export async function login(deps: TokenDeps, hashing: HashPermit, username: stri
   if (user.disabledAt) throw loginErrors('PASSWORD_INCORRECT');
 
   const caller = { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() };
-  const { started, gated } = await startGatedSession(deps.db, deps, caller, 'password', passwordLoginGate(user.id));
+  const { started, gated } = await startGatedSession<LoginGated>(deps.db, deps, caller, 'password', passwordLoginGate(user.id));
   if (started) return started.refreshToken;
   const partialToken = signJwt(deps.keys, deps.clock, { ...caller, kind: 'partial' });
   throw loginErrors('2FA_REQUIRED', { partialToken, methods: activeMethodsOf(gated) });
