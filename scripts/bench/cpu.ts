@@ -10,10 +10,19 @@ export function cpuSecondsOf(pid: number, thread?: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
 }
 
+/** The CPU seconds of the children a process has waited for (cutime + cstime): what its exited children used. */
+function reapedChildrenCpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_S;
+}
+
 /**
  * CPU seconds used so far by every PostgreSQL process on this machine (the postmaster, its
- * backends, the WAL writer…). Backends of a pool live as long as the row, so the difference over a
- * row is the database's work for it (plus whatever else uses this server meanwhile).
+ * backends, the WAL writer…), exited ones included: a backend or autovacuum worker that ends
+ * during a row takes its CPU out of the live processes' sum, and the postmaster, which reaps it,
+ * adds it to its children's times. So the difference over a row is the database's work for it
+ * (plus whatever else uses this server meanwhile), never negative.
  */
 export function postgresCpuSeconds(): number {
   let total = 0;
@@ -21,7 +30,7 @@ export function postgresCpuSeconds(): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-      total += cpuSecondsOf(Number(entry));
+      total += cpuSecondsOf(Number(entry)) + reapedChildrenCpuSecondsOf(Number(entry));
     } catch {
       // The process ended while we looked.
     }

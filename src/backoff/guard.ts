@@ -109,6 +109,22 @@ export async function settleHashedGuess(
   return passed;
 }
 
+/**
+ * Counts a guess already found wrong against a read that held nothing (the TOTP login step): one
+ * claim (claimGuess) and its event, each committing on its own. If the counter went into its wait
+ * since that read (concurrent failures), nothing is counted and the guess gets the 429 it would
+ * have got had it come a moment later.
+ */
+export async function countFailedGuess(db: Db, context: EventContext, options: GuessOptions & { userId: string; factor: GuessFactor }): Promise<void> {
+  const now = context.clock.now();
+  const failures = await claimGuess(db, options, new Date(now));
+  if (failures === undefined) {
+    const counter = await findCounter(db, options);
+    throw options.tooMany(Math.max(1, secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), now)));
+  }
+  await recordFailedGuess(db, context, { ...options, failuresBefore: failures - 1 });
+}
+
 /** The 429 for a guess that is early, without counting or evaluating it (e.g. an account with no password to check). */
 export async function refuseEarlyGuess(db: Db, clock: Clock, options: GuessOptions): Promise<void> {
   const counter = await findCounter(db, options);

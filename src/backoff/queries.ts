@@ -56,13 +56,16 @@ export async function lockCounterForCaller(trx: Tx, key: { userId: string; facto
 }
 
 /**
- * The WHERE of a claim's `on conflict … do update` over counter `c` and the claim's `excluded`
- * row: nextGuessAt (constants.ts) in SQL. Allowed while failures < FREE_FAILURES, else once
- * last_failure_at + min(2^(failures − FREE_FAILURES) s, MAX_WAIT_MS) ≤ now (the exponent is
- * clamped so 2^x stays a small interval; 2^10 s already exceeds the 15-minute cap).
+ * "Counter `counter` lets a guess be evaluated at `now`" in SQL: nextGuessAt (constants.ts).
+ * Allowed while failures < FREE_FAILURES, else once last_failure_at + min(2^(failures −
+ * FREE_FAILURES) s, MAX_WAIT_MS) ≤ now (the exponent is clamped so 2^x stays a small interval;
+ * 2^10 s already exceeds the 15-minute cap).
  */
-export const CLAIM_ALLOWED_SQL = `c.failures < ${FREE_FAILURES} or c.last_failure_at is null
-  or c.last_failure_at + least(power(2, least(c.failures - ${FREE_FAILURES}, 20)) * 1000, ${MAX_WAIT_MS}) * interval '1 millisecond' <= excluded.last_failure_at`;
+export const guessAllowedSql = (counter: string, now: string) => `${counter}.failures < ${FREE_FAILURES} or ${counter}.last_failure_at is null
+  or ${counter}.last_failure_at + least(power(2, least(${counter}.failures - ${FREE_FAILURES}, 20)) * 1000, ${MAX_WAIT_MS}) * interval '1 millisecond' <= ${now}`;
+
+/** The WHERE of a claim's `on conflict … do update` over counter `c` and the claim's `excluded` row (its time is now). */
+export const CLAIM_ALLOWED_SQL = guessAllowedSql('c', 'excluded.last_failure_at');
 
 /**
  * One statement, no transaction: counts this guess as a failure (creating the counter if needed)

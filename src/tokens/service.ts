@@ -55,11 +55,10 @@ export function issueJwtOffLoop(deps: Pick<Deps, 'keys' | 'clock'>, caller: Call
  * new refresh token) or has already voided the caller's token (401 INVALID_TOKEN).
  */
 export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Caller, method: SessionMethod) {
-  const { userId } = caller;
   let sessionId: string;
   let refreshToken: string;
   if (caller.sessionId) {
-    const row = await trx('users').where({ id: userId }).forShare().first('password_changed_at');
+    const row = await trx('users').where({ id: caller.userId }).forShare().first('password_changed_at');
     if (!row || row.password_changed_at.getTime() !== caller.passwordChangedAt) throw tokenErrors('INVALID_TOKEN');
     sessionId = caller.sessionId;
     refreshToken = await continueSession(trx, deps, { ...caller, sessionId });
@@ -69,9 +68,18 @@ export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Calle
     if (!started) throw tokenErrors('INVALID_TOKEN');
     ({ sessionId, refreshToken } = started);
   }
-  const claims = { userId, passwordChangedAt: caller.passwordChangedAt, sessionId };
+  return sessionTokens(deps, caller, { sessionId, refreshToken });
+}
+
+/** The token set of a session just started or continued for the caller: its refresh token, and an access and a sudo token of it. */
+export function sessionTokens(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, session: { sessionId: string; refreshToken: string }) {
+  const claims = { userId: caller.userId, passwordChangedAt: caller.passwordChangedAt, sessionId: session.sessionId };
   // Signing is synchronous and takes microseconds (node:crypto Ed25519, jwt.ts).
-  return { accessToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }), refreshToken, sudoToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }) };
+  return {
+    accessToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }),
+    refreshToken: session.refreshToken,
+    sudoToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }),
+  };
 }
 
 /** For a guess whose counter lock also checks the caller's token (guardGuess `caller`): a void token is 401 INVALID_TOKEN. */

@@ -3,15 +3,20 @@ import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { recordAndNotify } from '../security-events/notices.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
-import { guardGuess, guessWaitSeconds } from '../backoff/guard.js';
-import { issueSessionTokens, tokenCheckOf, type Caller } from '../tokens/service.js';
+import { countFailedGuess, guardGuess, guessWaitSeconds } from '../backoff/guard.js';
+import { nextGuessAt } from '../backoff/constants.js';
+import { secondsUntil } from '../http/errors.js';
+import { startGatedSession } from '../sessions/service.js';
+import { issueSessionTokens, sessionTokens, tokenCheckOf, type Caller } from '../tokens/service.js';
 import { tokenErrors } from '../tokens/errors.js';
 import type { TokenKind } from '../tokens/constants.js';
 import { afterMethodRemoved, lockForMethodRemoval, recheckAccessWithout2fa, recoveryCodesForNewMethod } from '../two-factor/methods.js';
 import { findUserById } from '../users/queries.js';
 import { totpErrors } from './errors.js';
 import { generateTotpSecret, matchTotpStep, otpauthUrl, UnusableTotpSecretError } from './otp.js';
-import { activatePendingTotp, claimTotpStep, deactivateTotp, findTotpFactor, lockTotpFactor, upsertPendingTotp } from './queries.js';
+import {
+  activatePendingTotp, claimTotpStep, deactivateTotp, findTotpFactor, findTotpLoginState, lockTotpFactor, totpLoginGate, upsertPendingTotp, type TotpLoginGated,
+} from './queries.js';
 
 type TotpDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'keys' | 'log' | 'mail'>;
 
@@ -84,16 +89,58 @@ export async function enableTotp(deps: TotpDeps, userId: string, code: string): 
 
 /**
  * Login second factor or step-up: a right, unused code earns access, refresh and sudo tokens.
- *
- * Round trips, 6 in all: BEGIN; the counter lock, which also does the token's user-row check
- * (one upsert; verifyTotp is in USER_ROW_CHECKED_IN_OPERATION); the factor (read once); the step
- * claim (the guarded UPDATE that makes a code single use); the session statement
- * (issueSessionTokens: the user row re-checked FOR SHARE, which cannot move earlier since every
- * method change locks the user row after the counter, the session with its refresh token, its
- * device's sighting and the sign-in's event); COMMIT. A device the account has not used lately
- * takes one transaction's statements more (startSession).
+ * At login (a partial token) two statements and no transaction (loginWithTotp); a step-up
+ * continues the caller's session in one transaction (stepUpWithTotp).
  */
-export async function authenticateTotp(deps: TotpDeps, caller: Caller, code: string) {
+export function authenticateTotp(deps: TotpDeps, caller: Caller, code: string) {
+  return caller.sessionId ? stepUpWithTotp(deps, caller, code) : loginWithTotp(deps, caller, code);
+}
+
+/**
+ * The TOTP step of a login, the busiest second factor: a right code makes 2 statements, both
+ * prepared, with nothing held between them. 1: the token's user row, the factor and the counter,
+ * read (findTotpLoginState; 401, 409 and an early guess's 429 come from it, in the order the
+ * contract gives). Then the code is checked against the secret, no lock or connection held.
+ * 2: the session statement (TOTP_LOGIN_GATE in src/totp/queries.ts), which decides again on the
+ * rows as they are then: the counter still allows the guess, the step is still unused and the
+ * factor still on with that secret (so the code is single use, and a removal or a new secret
+ * meanwhile makes it fail), the user row FOR SHARE still carries the token's password change
+ * time; then the counter resets and the session, its refresh token, the device's sighting and the
+ * event are written. A device the account has not used lately takes one transaction more
+ * (startSession). A wrong code is counted afterwards (countFailedGuess: its claim and event);
+ * so is a right one whose step was claimed meanwhile (a replay).
+ */
+async function loginWithTotp(deps: TotpDeps, caller: Caller, code: string) {
+  const { userId } = caller;
+  const state = await findTotpLoginState(deps.db, caller);
+  if (!state.callerOk) throw tokenErrors('INVALID_TOKEN');
+  const sealed = state.activeSecretEnc;
+  if (!sealed) throw totpErrors('TOTP_UNINITIALIZED');
+  const now = deps.clock.now();
+  const wait = secondsUntil(nextGuessAt(state.counter.failures, state.counter.lastFailureAt), now);
+  if (wait > 0) throw tooManyChecks(wait);
+  const step = await matchStep(deps, userId, openSecret(deps, userId, sealed, 'active'), code, 'active');
+  if (step !== undefined) {
+    const gate = totpLoginGate({ userId, passwordChangedAt: caller.passwordChangedAt, sealed, step, now: new Date(now) });
+    const { started, gated } = await startGatedSession<TotpLoginGated>(deps.db, deps, caller, 'totp', gate);
+    if (started) return sessionTokens(deps, caller, started);
+    // The counter went into its wait since the read (concurrent failures): refused, not counted.
+    if (!gated.guess_allowed) throw tooManyChecks(Math.max(1, await guessWaitSeconds(deps.db, deps.clock, userId, 'totp')));
+    // The step is claimed (the code is used up) but the token went void meanwhile.
+    if (gated.step_claimed) throw tokenErrors('INVALID_TOKEN');
+  }
+  await countFailedGuess(deps.db, deps, { userId, factor: 'totp', tooMany: tooManyChecks });
+  throw totpErrors('TOTP_INVALID');
+}
+
+/**
+ * A step-up (access or sudo token): the guess under the counter lock, in one transaction with the
+ * session's next refresh token. Round trips: BEGIN; the counter lock, which also does the token's
+ * user-row check (verifyTotp is in USER_ROW_CHECKED_IN_OPERATION); the factor (read once); the
+ * step claim (the guarded UPDATE that makes a code single use); the user row FOR SHARE, the
+ * session's extension and its refresh token (issueSessionTokens); COMMIT.
+ */
+async function stepUpWithTotp(deps: TotpDeps, caller: Caller, code: string) {
   const { userId } = caller;
   const loadActive = async (trx: Tx) => {
     const factor = await findTotpFactor(trx, userId);

@@ -151,13 +151,25 @@ describe('POST /user/2fa/totp/authenticate', () => {
 });
 
 describe('POST /user/2fa/totp/authenticate round trips', () => {
-  it('takes 6 statements, each row read once: BEGIN, counter lock with the token check, factor, step claim, session (with the user row FOR SHARE and the event), COMMIT', async () => {
+  it('at login takes 2 statements, nothing held between them: the read (token, factor, counter), then the session statement that claims the step', async () => {
     const { user, url } = await userWithTotp(server);
     const { partialToken } = await loginPartial(server, user);
     const statements = await statementsDuring(server.deps.db, async () => {
       expect((await verify(partialToken, totpCode(url, server.clock.now()))).response.status).toBe(200);
     });
-    expect(statements).toHaveLength(6);
+    expect(statements).toHaveLength(2);
+    expect(statements[0]).toMatch(/left join totp_factors f on f\.user_id = u\.id\s+left join guess_counters c/);
+    expect(statements[1]).toMatch(/update totp_factors set last_used_step/);
+    expect(statements[1]).toMatch(/insert into sessions/);
+  });
+
+  it('at step-up takes 9: the session check, then BEGIN, counter lock with the token check, factor, step claim, user row FOR SHARE, session extension, its refresh token, COMMIT', async () => {
+    const { url, accessToken } = await userWithTotp(server);
+    const statements = await statementsDuring(server.deps.db, async () => {
+      expect((await verify(accessToken, totpCode(url, server.clock.now()))).response.status).toBe(200);
+    });
+    expect(statements).toHaveLength(9);
+    expect(statements[0]).toMatch(/from "sessions"/);
     expect(statements.filter((sql) => /from "totp_factors"/.test(sql))).toHaveLength(1);
   });
 
