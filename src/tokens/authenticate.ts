@@ -2,7 +2,7 @@ import type { Deps } from '../deps.js';
 import { isAllowedOrigin } from '../http/cors.js';
 import { hasTwoFactorEnabled } from '../two-factor/queries.js';
 import type { TokenKind } from './constants.js';
-import { verifyJwt } from './jwt.js';
+import { verifyJwtOffLoop } from './jwt.js';
 import { findLiveRefreshToken } from './queries.js';
 import { readRefreshCookie } from './refresh-cookie.js';
 import { hashRefreshToken } from './refresh-token.js';
@@ -100,7 +100,7 @@ export async function authenticate(
   const token = bearer;
   if (!token) throw tokenErrors('NO_TOKEN_PROVIDED');
 
-  const claims = verifyJwt(deps.keys, deps.clock, token);
+  const claims = await verifyJwtOffLoop(deps.keys, deps.clock, token);
   if (!claims || !ACCEPTED_JWT_KINDS[policy].includes(claims.kind)) throw tokenErrors('INVALID_TOKEN');
   // Access and sudo tokens live only as long as their session (a partial token precedes one). A
   // deleted or disabled user, or a password changed since issue, voids any token.

@@ -12,10 +12,11 @@ export interface JwtClaims {
   sessionId?: string;
 }
 
-// Compact JWS (RFC 7515) with Ed25519 through node:crypto. Verification is synchronous (no
-// thread-pool hop per token check) and cached per token text; signing is synchronous too, except
-// for the refresh → access exchange (signJwtOffLoop). argon2 has threads of its own, so libuv's
-// pool never holds a token behind a hash (issue 9). jose stays the interop reference
+// Compact JWS (RFC 7515) with Ed25519 through node:crypto. Verification is cached per token text;
+// a token in the cache costs no cryptography, one not seen before is verified on libuv's thread
+// pool when a request presents it (verifyJwtOffLoop), and tokens issued to a request are signed
+// there (signJwtOffLoop): each is a few hundred µs of the event loop's time on a slow core, and
+// argon2 has threads of its own, so libuv's pool never holds a token behind a hash (issue 9). jose stays the interop reference
 // (test/tokens/jwt.test.ts): tokens signed here verify with it and the JWKS, and the reverse.
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -112,21 +113,55 @@ const isCurrent = (token: VerifiedToken, now: number) => token.exp > now && (tok
  */
 export function verifyJwt(keys: TokenKeys, clock: Clock, token: string): JwtClaims | undefined {
   const now = Math.floor(clock.now() / 1000);
+  const known = knownToken(keys, token, now);
+  if (known !== undefined) return known || undefined;
+  const signed = parseSignedToken(keys, token);
+  if (!signed || !verify(null, signed.input, signed.key, signed.signature)) return undefined;
+  return admit(keys, token, signed.payloadPart, now);
+}
+
+/**
+ * verifyJwt with a token not seen before verified on libuv's thread pool (free of argon2, which
+ * has threads of its own): a token presented once (a partial token, at the second factor) would
+ * otherwise spend a whole Ed25519 verification of the event loop's time. A token in the cache
+ * answers without a hop.
+ */
+export function verifyJwtOffLoop(keys: TokenKeys, clock: Clock, token: string): JwtClaims | undefined | Promise<JwtClaims | undefined> {
+  const now = Math.floor(clock.now() / 1000);
+  const known = knownToken(keys, token, now);
+  if (known !== undefined) return known || undefined;
+  const signed = parseSignedToken(keys, token);
+  if (!signed) return undefined;
+  // A signature the key cannot even check (an error, not `false`) is just as invalid.
+  return new Promise((resolve) =>
+    verify(null, signed.input, signed.key, signed.signature, (err, valid) =>
+      resolve(!err && valid ? admit(keys, token, signed.payloadPart, Math.floor(clock.now() / 1000)) : undefined),
+    ),
+  );
+}
+
+/** The cached claims of a token verified before (false: it was, but is no longer current; undefined: not in the cache). */
+function knownToken(keys: TokenKeys, token: string, now: number): JwtClaims | false | undefined {
   const cache = verifiedTokensOf(keys);
   const known = cache.get(token);
-  if (known) {
-    if (isCurrent(known, now)) return known.claims;
-    cache.delete(token);
-    return undefined;
-  }
-  const verified = verifySignedToken(keys, token, now);
+  if (!known) return undefined;
+  if (isCurrent(known, now)) return known.claims;
+  cache.delete(token);
+  return false;
+}
+
+/** The claims of a token whose signature was just verified, into the cache if they hold. */
+function admit(keys: TokenKeys, token: string, payloadPart: string, now: number): JwtClaims | undefined {
+  const verified = checkClaims(keys, payloadPart, now);
   if (!verified) return undefined;
+  const cache = verifiedTokensOf(keys);
   if (cache.size >= VERIFIED_TOKEN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
   cache.set(token, verified);
   return verified.claims;
 }
 
-function verifySignedToken(keys: TokenKeys, token: string, now: number): VerifiedToken | undefined {
+/** A compact JWS of ours, taken apart, before its signature is checked: alg EdDSA, a known kid, no crit. */
+function parseSignedToken(keys: TokenKeys, token: string) {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
@@ -135,8 +170,11 @@ function verifySignedToken(keys: TokenKeys, token: string, now: number): Verifie
   const key = keys.verifyKeys.get(header.kid);
   const signature = decodeSegment(signaturePart);
   if (!key || !signature) return undefined;
-  if (!verify(null, Buffer.from(`${headerPart}.${payloadPart}`), key, signature)) return undefined;
+  return { input: Buffer.from(`${headerPart}.${payloadPart}`), key, signature, payloadPart };
+}
 
+/** The payload's claims, once the signature over it is known good. */
+function checkClaims(keys: TokenKeys, payloadPart: string, now: number): VerifiedToken | undefined {
   const payload = decodeJsonObject(payloadPart);
   if (!payload) return undefined;
   if (payload.iss !== keys.issuer || typeof payload.sub !== 'string' || !isNumber(payload.iat) || !isNumber(payload.exp)) return undefined;

@@ -11,7 +11,7 @@ import type { SessionMethod } from '../../generated/types.gen.js';
 import { continueSession, startGatedSession, startSession } from '../sessions/service.js';
 import { endUserSessions } from '../sessions/end.js';
 import type { JwtKind } from './constants.js';
-import { signJwt, signJwtOffLoop } from './jwt.js';
+import { signJwtOffLoop } from './jwt.js';
 import { callerRowGate, revokeRefreshToken } from './queries.js';
 import { hashRefreshToken } from './refresh-token.js';
 import { claimLogin, passwordLoginGate, type LoginGated } from './login-queries.js';
@@ -37,11 +37,7 @@ export async function issueRefreshToken(db: Db | Tx, deps: Pick<Deps, 'clock' | 
 /** The claims of a JWT for a caller whose token was just checked: it carries the password change time of that check. */
 const callerClaims = (caller: Caller, kind: JwtKind) => ({ userId: caller.userId, kind, passwordChangedAt: caller.passwordChangedAt, sessionId: caller.sessionId });
 
-export function issueJwt(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): string {
-  return signJwt(deps.keys, deps.clock, callerClaims(caller, kind));
-}
-
-/** issueJwt, signed off the event loop (the refresh → access token exchange, the busiest issuer). */
+/** A JWT of `kind` for a caller whose token was just checked, signed on libuv's thread pool (jwt.ts). */
 export function issueJwtOffLoop(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, kind: JwtKind): Promise<string> {
   return signJwtOffLoop(deps.keys, deps.clock, callerClaims(caller, kind));
 }
@@ -71,15 +67,17 @@ export async function issueSessionTokens(trx: Tx, deps: TokenDeps, caller: Calle
   return sessionTokens(deps, caller, { sessionId, refreshToken });
 }
 
-/** The token set of a session just started or continued for the caller: its refresh token, and an access and a sudo token of it. */
-export function sessionTokens(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, session: { sessionId: string; refreshToken: string }) {
+/**
+ * The token set of a session just started or continued for the caller: its refresh token, and an
+ * access and a sudo token of it, signed at the same time on libuv's thread pool (jwt.ts).
+ */
+export async function sessionTokens(deps: Pick<Deps, 'keys' | 'clock'>, caller: Caller, session: { sessionId: string; refreshToken: string }) {
   const claims = { userId: caller.userId, passwordChangedAt: caller.passwordChangedAt, sessionId: session.sessionId };
-  // Signing is synchronous and takes microseconds (node:crypto Ed25519, jwt.ts).
-  return {
-    accessToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'access' }),
-    refreshToken: session.refreshToken,
-    sudoToken: signJwt(deps.keys, deps.clock, { ...claims, kind: 'sudo' }),
-  };
+  const [accessToken, sudoToken] = await Promise.all([
+    signJwtOffLoop(deps.keys, deps.clock, { ...claims, kind: 'access' }),
+    signJwtOffLoop(deps.keys, deps.clock, { ...claims, kind: 'sudo' }),
+  ]);
+  return { accessToken, refreshToken: session.refreshToken, sudoToken };
 }
 
 /** For a guess whose counter lock also checks the caller's token (guardGuess `caller`): a void token is 401 INVALID_TOKEN. */
@@ -135,7 +133,7 @@ export async function login(deps: TokenDeps, hashing: HashPermit, username: stri
   const caller = { userId: user.id, passwordChangedAt: user.passwordChangedAt.getTime() };
   const { started, gated } = await startGatedSession<LoginGated>(deps.db, deps, caller, 'password', passwordLoginGate(user.id));
   if (started) return started.refreshToken;
-  const partialToken = signJwt(deps.keys, deps.clock, { ...caller, kind: 'partial' });
+  const partialToken = await signJwtOffLoop(deps.keys, deps.clock, { ...caller, kind: 'partial' });
   throw loginErrors('2FA_REQUIRED', { partialToken, methods: activeMethodsOf(gated) });
 }
 

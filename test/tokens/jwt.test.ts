@@ -1,7 +1,7 @@
 import { sign } from 'node:crypto';
 import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signJwt, signJwtOffLoop, verifiedTokenCount, verifyJwt, VERIFIED_TOKEN_CACHE_SIZE } from '../../src/tokens/jwt.js';
+import { signJwt, signJwtOffLoop, verifiedTokenCount, verifyJwt, verifyJwtOffLoop, VERIFIED_TOKEN_CACHE_SIZE } from '../../src/tokens/jwt.js';
 import { generateSigningKey, loadTokenKeys, type TokenKeys } from '../../src/tokens/keys.js';
 import type { JWK } from 'jose';
 
@@ -209,5 +209,34 @@ describe('verified-token cache (a token presented again skips its signature chec
     // The newest are still cached; the first five were pushed out and now need the (removed) key.
     expect(verifyJwt(own, clock, tokens.at(-1)!)).toEqual(claims);
     expect(tokens.slice(0, 5).map((token) => verifyJwt(own, clock, token))).toEqual([undefined, undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('verification on the thread pool (verifyJwtOffLoop, for tokens presented once)', () => {
+  it('gives verifyJwt\'s answer for every token, and answers a token it verified before from the cache, without a hop', async () => {
+    const [h, p, s] = signJwt(keys, clock, claims).split('.') as [string, string, string];
+    const flipped = Buffer.from(s, 'base64url');
+    flipped[7]! ^= 1;
+    const tokens = [
+      signJwt(keys, clock, claims),
+      signJwt(keys, clock, { ...claims, kind: 'partial' }),
+      `${h}.${p}.${flipped.toString('base64url')}`,
+      forge(header(), goodPayload(), await loadTokenKeys([await generateSigningKey()], ISSUER)),
+      forge(header(), { ...goodPayload(), exp: now }),
+      forge(header(), { ...goodPayload(), nbf: now + 1 }),
+      forge(header(), { ...goodPayload(), iss: 'http://evil.test' }),
+      forge({ ...header(), alg: 'none' }, goodPayload()),
+      forge({ ...header(), crit: ['x'] }, goodPayload()),
+      `${h}.${p}`,
+      'x.y.z',
+    ];
+    const offLoop = await loadTokenKeys([jwk], ISSUER);
+    const onLoop = await loadTokenKeys([jwk], ISSUER);
+    for (const token of tokens) expect(await verifyJwtOffLoop(offLoop, clock, token), token).toEqual(verifyJwt(onLoop, clock, token));
+    expect(verifiedTokenCount(offLoop)).toBe(2);
+    const again = verifyJwtOffLoop(offLoop, clock, tokens[0]!);
+    expect(again).not.toBeInstanceOf(Promise);
+    expect(again).toEqual(claims);
+    expect(verifyJwtOffLoop(offLoop, clockAt(NOW_MS + 300_000), tokens[0]!)).toBeUndefined();
   });
 });
