@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node';
 import { ScureBase32Plugin, verify } from 'otplib';
 import type { Clock } from '../deps.js';
 import { TOTP_ALGORITHM, TOTP_DIGITS, TOTP_DRIFT_STEPS, TOTP_PERIOD_S, TOTP_SECRET_BYTES, TOTP_T0_S, TOTP_URI_ALGORITHM } from './constants.js';
 
 const base32 = new ScureBase32Plugin();
+// HMAC through node:crypto (OpenSSL) instead of otplib's default pure-JS one: a check of three
+// steps measured 112 → 93 µs of the event loop here (the rest is otplib's own work per check).
+const crypto = new NodeCryptoPlugin();
 
 /** The secret a stored value cannot be used as (bad base32, too short): the caller answers TOTP_CORRUPT. */
 export class UnusableTotpSecretError extends Error {}
@@ -31,6 +35,8 @@ export async function matchTotpStep(secretBase32: string, code: string, clock: C
     result = await verify({
       secret: secretBase32,
       token: code,
+      crypto,
+      base32,
       algorithm: TOTP_ALGORITHM,
       digits,
       period: TOTP_PERIOD_S,
