@@ -94,8 +94,7 @@ export async function settleHashedGuess(
 ): Promise<boolean> {
   const { failures } = claim;
   if (failures === undefined) {
-    const counter = await findCounter(db, options);
-    throw options.tooMany(Math.max(1, secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), claim.at)));
+    throw await refusedClaim(db, options, claim.at);
   }
   const passed = await evaluate();
   if (passed) {
@@ -119,10 +118,18 @@ export async function countFailedGuess(db: Db, context: EventContext, options: G
   const now = context.clock.now();
   const failures = await claimGuess(db, options, new Date(now));
   if (failures === undefined) {
-    const counter = await findCounter(db, options);
-    throw options.tooMany(Math.max(1, secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), now)));
+    throw await refusedClaim(db, options, now);
   }
   await recordFailedGuess(db, context, { ...options, failuresBefore: failures - 1 });
+}
+
+/**
+ * The 429 for a guess whose claim (or re-check) the counter refused at `at`: the wait read once
+ * more, at least 1 s (the wait may have ended in between; the guess was still refused).
+ */
+export async function refusedClaim(db: Db | Tx, options: GuessOptions, at: number): Promise<ApiError> {
+  const counter = await findCounter(db, options);
+  return options.tooMany(Math.max(1, secondsUntil(nextGuessAt(counter.failures, counter.lastFailureAt), at)));
 }
 
 /** The 429 for a guess that is early, without counting or evaluating it (e.g. an account with no password to check). */

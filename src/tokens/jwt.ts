@@ -16,7 +16,8 @@ export interface JwtClaims {
 // a token in the cache costs no cryptography, one not seen before is verified on libuv's thread
 // pool when a request presents it (verifyJwtOffLoop), and tokens issued to a request are signed
 // there (signJwtOffLoop): each is a few hundred µs of the event loop's time on a slow core, and
-// argon2 has threads of its own, so libuv's pool never holds a token behind a hash (issue 9). jose stays the interop reference
+// argon2 has threads of its own, so libuv's pool never holds a token behind a hash (issue 9).
+// verifyJwt is the same check, synchronous. jose stays the interop reference
 // (test/tokens/jwt.test.ts): tokens signed here verify with it and the JWKS, and the reverse.
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

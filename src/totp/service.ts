@@ -3,7 +3,7 @@ import type { Tx } from '../db/knex.js';
 import { withTx } from '../db/tx.js';
 import { recordAndNotify } from '../security-events/notices.js';
 import { decryptSecret, encryptSecret } from '../crypto/aead.js';
-import { countFailedGuess, guardGuess, guessWaitSeconds } from '../backoff/guard.js';
+import { countFailedGuess, guardGuess, guessWaitSeconds, refusedClaim } from '../backoff/guard.js';
 import { nextGuessAt } from '../backoff/constants.js';
 import { secondsUntil } from '../http/errors.js';
 import { startGatedSession } from '../sessions/service.js';
@@ -125,7 +125,7 @@ async function loginWithTotp(deps: TotpDeps, caller: Caller, code: string) {
     const { started, gated } = await startGatedSession<TotpLoginGated>(deps.db, deps, caller, 'totp', gate);
     if (started) return sessionTokens(deps, caller, started);
     // The counter went into its wait since the read (concurrent failures): refused, not counted.
-    if (!gated.guess_allowed) throw tooManyChecks(Math.max(1, await guessWaitSeconds(deps.db, deps.clock, userId, 'totp')));
+    if (!gated.guess_allowed) throw await refusedClaim(deps.db, { userId, factor: 'totp', tooMany: tooManyChecks }, now);
     // The step is claimed (the code is used up) but the token went void meanwhile.
     if (gated.step_claimed) throw tokenErrors('INVALID_TOKEN');
   }
