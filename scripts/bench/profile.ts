@@ -1,11 +1,13 @@
 /**
  * npm run bench:profile [-- <path>]: a CPU profile of one hot path of the compiled service in
  * production mode (node --cpu-prof), under the bench's load for PROFILE_SECONDS (default 10).
- * Path: validate (default), accesstoken, twofa, totp (the TOTP login step) or login (argon2id: the
- * hashing threads' profiles are written beside it; the summary is the event loop's). Writes the .cpuprofile (open it in Chrome
+ * Path: validate (default), accesstoken, twofa, totp (the TOTP login step), login (argon2id: the
+ * hashing threads' profiles are written beside it; the summary is the event loop's) or unknown (logins
+ * of unknown names, the flood's request). Writes the .cpuprofile (open it in Chrome
  * DevTools) and prints the functions with the most self time, grouped by package.
  */
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +69,7 @@ try {
     twofa: { url: '/user/2fa', token: accessToken },
     totp: { url: '/user/2fa/totp/authenticate', token: '' },
     login: { url: '/auth/login', token: '' },
+    unknown: { url: '/auth/login', token: '' },
   };
   const target = targets[path];
   if (!target) throw new Error(`unknown path ${path}: one of ${Object.keys(targets).join(', ')}`);
@@ -85,6 +88,20 @@ try {
             },
           ],
         }
+      : path === 'unknown'
+        ? {
+            url: `${service.base}/auth/login`,
+            requests: [
+              {
+                method: 'POST' as const,
+                setupRequest: (req: object) => ({
+                  ...req,
+                  headers: { 'content-type': 'application/json' },
+                  body: JSON.stringify({ username: `unknown-${randomBytes(6).toString('hex')}@example.com`, password: BENCH_PASSWORD }),
+                }),
+              },
+            ],
+          }
       : path === 'login'
         ? {
             url: `${service.base}/auth/login`,
