@@ -88,7 +88,7 @@ try {
             },
           ],
         }
-      : path === 'unknown'
+      : path === 'unknown' || path === 'login'
         ? {
             url: `${service.base}/auth/login`,
             requests: [
@@ -97,21 +97,11 @@ try {
                 setupRequest: (req: object) => ({
                   ...req,
                   headers: { 'content-type': 'application/json' },
-                  body: JSON.stringify({ username: `unknown-${randomBytes(6).toString('hex')}@example.com`, password: BENCH_PASSWORD }),
-                }),
-              },
-            ],
-          }
-      : path === 'login'
-        ? {
-            url: `${service.base}/auth/login`,
-            requests: [
-              {
-                method: 'POST' as const,
-                setupRequest: (req: object) => ({
-                  ...req,
-                  headers: { 'content-type': 'application/json' },
-                  body: JSON.stringify({ username: users[nextLogin++ % users.length]!.email, password: BENCH_PASSWORD }),
+                  body: JSON.stringify({
+                    // Unknown names: a new random one per request (the flood's); else the seeded accounts in turn.
+                    username: path === 'unknown' ? `unknown-${randomBytes(6).toString('hex')}@example.com` : users[nextLogin++ % users.length]!.email,
+                    password: BENCH_PASSWORD,
+                  }),
                 }),
               },
             ],
