@@ -179,9 +179,12 @@ export async function runFloodBench(adminUrl: string, options: FloodOptions = {}
 
     const rawBefore = await measureRawArgon2(opts.rawSeconds);
     // Only without limits: from one address the login budget, not hashing, would be measured.
-    // A warm-up first, as every row of the main table has (the JIT, the pool's connections).
-    if (opts.limits === 'off') await flood(base, LOGIN_ALONE_CONNECTIONS, LOGIN_ALONE_WARMUP_SECONDS);
-    const alone = opts.limits === 'off' ? await flood(base, LOGIN_ALONE_CONNECTIONS, opts.rawSeconds + 3) : undefined;
+    let alone: autocannon.Result | undefined;
+    if (opts.limits === 'off') {
+      // A warm-up first, as every row of the main table has (the JIT, the pool's connections).
+      await flood(base, LOGIN_ALONE_CONNECTIONS, LOGIN_ALONE_WARMUP_SECONDS);
+      alone = await flood(base, LOGIN_ALONE_CONNECTIONS, opts.rawSeconds + 3);
+    }
     const loginAlone = alone && {
       connections: LOGIN_ALONE_CONNECTIONS,
       hashedPerSecond: Number(alone.statusCodeStats?.['401']?.count ?? 0) / alone.duration,
@@ -267,8 +270,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   adminUrl ??= embedded!.url;
   try {
     // FLOOD_MODES=off or =on runs one of the two modes.
-    const modes = (process.env.FLOOD_MODES ?? 'off,on').split(',').map((mode) => mode.trim()) as ('on' | 'off')[];
-    for (const limits of modes) printFloodReport(await runFloodBench(adminUrl, { limits }));
+    const modes = (process.env.FLOOD_MODES ?? 'off,on').split(',').map((mode) => mode.trim());
+    const unknown = modes.filter((mode) => mode !== 'off' && mode !== 'on');
+    if (unknown.length) throw new Error(`FLOOD_MODES takes off and on, got ${unknown.join(', ')}`);
+    for (const limits of modes as ('on' | 'off')[]) printFloodReport(await runFloodBench(adminUrl, { limits }));
   } finally {
     await embedded?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
