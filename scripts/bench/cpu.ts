@@ -37,3 +37,9 @@ export function postgresCpuSeconds(): number {
   }
   return total;
 }
+
+/** CPU seconds this machine has been busy (every core: /proc/stat's user, nice, system, irq, softirq, steal). */
+export function machineBusyCpuSeconds(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / CLOCK_TICKS_PER_S;
+}

@@ -24,6 +24,7 @@ import pg from 'pg';
 import { hashPassword, verifyPassword } from '../../src/crypto/password.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 import { freePort, startEmbeddedPostgres } from '../../src/db/embedded.js';
+import { machineBusyCpuSeconds, postgresCpuSeconds } from './cpu.js';
 import { startNodeOptions, startServer, type ServerProcess } from './processes.js';
 import { createDb, migrateLatest } from '../../src/db/knex.js';
 import { systemClock } from '../../src/deps.js';
@@ -61,7 +62,18 @@ export interface FloodReport {
   flooded: ProbeFigures[];
   login: { hashedPerSecond: number; statusCounts: Record<string, number>; errors: number; p50: number; p99: number };
   /** Logins alone, as many connections as the default hash capacity admits on 2 cores (no shedding); with limits off only. */
-  loginAlone?: { connections: number; hashedPerSecond: number; non401: number };
+  loginAlone?: { connections: number; hashedPerSecond: number; non401: number; cpuPerLogin: LoginCpu };
+}
+
+/** Where a login's CPU went while logins ran alone, µs per hashed login. */
+export interface LoginCpu {
+  /** The service's threads but its main one: the hashing threads (and libuv's, V8's helpers). */
+  hashing: number;
+  eventLoop: number;
+  postgres: number;
+  client: number;
+  /** Every core's busy time, whoever used it (the kernel's network work included). */
+  machine: number;
 }
 
 const PROBE_CONNECTIONS = 4;
@@ -154,6 +166,25 @@ function flood(base: string, connections: number, seconds: number): Promise<auto
   });
 }
 
+const cpuNow = (service: ServerProcess) => ({
+  service: service.cpuSeconds(),
+  eventLoop: service.eventLoopCpuSeconds(),
+  postgres: postgresCpuSeconds(),
+  machine: machineBusyCpuSeconds(),
+});
+
+function cpuPerLogin(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof cpuNow>, client: NodeJS.CpuUsage, logins: number): LoginCpu {
+  const us = (seconds: number) => (seconds * 1e6) / Math.max(1, logins);
+  const eventLoop = after.eventLoop - before.eventLoop;
+  return {
+    hashing: us(after.service - before.service - eventLoop),
+    eventLoop: us(eventLoop),
+    postgres: us(after.postgres - before.postgres),
+    client: (client.user + client.system) / Math.max(1, logins),
+    machine: us(after.machine - before.machine),
+  };
+}
+
 /** Runs the scenario against a fresh database on the server at `adminUrl` (dropped afterwards). */
 export async function runFloodBench(adminUrl: string, options: FloodOptions = {}): Promise<FloodReport> {
   const opts = defaults(options);
@@ -180,15 +211,19 @@ export async function runFloodBench(adminUrl: string, options: FloodOptions = {}
     const rawBefore = await measureRawArgon2(opts.rawSeconds);
     // Only without limits: from one address the login budget, not hashing, would be measured.
     let alone: autocannon.Result | undefined;
+    let cpuBefore: ReturnType<typeof cpuNow> | undefined;
     if (opts.limits === 'off') {
       // A warm-up first, as every row of the main table has (the JIT, the pool's connections).
       await flood(base, LOGIN_ALONE_CONNECTIONS, LOGIN_ALONE_WARMUP_SECONDS);
+      cpuBefore = cpuNow(service);
       alone = await flood(base, LOGIN_ALONE_CONNECTIONS, opts.rawSeconds + 3);
     }
+    const hashedAlone = Number(alone?.statusCodeStats?.['401']?.count ?? 0);
     const loginAlone = alone && {
       connections: LOGIN_ALONE_CONNECTIONS,
-      hashedPerSecond: Number(alone.statusCodeStats?.['401']?.count ?? 0) / alone.duration,
-      non401: alone.requests.total - Number(alone.statusCodeStats?.['401']?.count ?? 0),
+      hashedPerSecond: hashedAlone / alone.duration,
+      non401: alone.requests.total - hashedAlone,
+      cpuPerLogin: cpuPerLogin(cpuBefore!, cpuNow(service), (alone as autocannon.Result & { clientCpu: NodeJS.CpuUsage }).clientCpu, hashedAlone),
     };
     await probe(base, accessToken, 3, opts.probeRate); // warm-up (the JIT: the first requests of a path are slower)
     const quiet = await probe(base, accessToken, opts.probeSeconds, opts.probeRate);
@@ -260,6 +295,12 @@ export function printFloodReport(report: FloodReport): void {
   console.log(
     `logins alone (${loginAlone.connections} connections, no flood): ${loginAlone.hashedPerSecond.toFixed(1)} hashed/s` +
       ` (${loginAlone.non401} other answers); ÷ raw = ${(loginAlone.hashedPerSecond / raw.hashesPerSecond).toFixed(2)} (goal ≥ 0.8)`,
+  );
+  const cpu = loginAlone.cpuPerLogin;
+  const us = (n: number) => `${Math.round(n).toLocaleString('en')} µs`;
+  console.log(
+    `  CPU per login alone: service threads but the event loop (hashing) ${us(cpu.hashing)}, event loop ${us(cpu.eventLoop)},` +
+      ` PostgreSQL ${us(cpu.postgres)}, client ${us(cpu.client)}; the machine ${us(cpu.machine)} (one raw verification: ${us((availableParallelism() * 1e6) / raw.hashesPerSecond)} of a core)`,
   );
 }
 

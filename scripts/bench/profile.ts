@@ -4,7 +4,8 @@
  * Path: validate (default), accesstoken, twofa, totp (the TOTP login step), login (argon2id: the
  * hashing threads' profiles are written beside it; the summary is the event loop's) or unknown (logins
  * of unknown names, the flood's request). Writes the .cpuprofile (open it in Chrome
- * DevTools) and prints the functions with the most self time, grouped by package.
+ * DevTools) and prints the functions with the most self time, grouped by package, as shares of the
+ * profile and as µs per request served. PROFILE_CONNECTIONS (50) sets the load's connections.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,7 @@ import { generateProductionSecrets } from '../../src/config/production-secrets.j
 
 const path = process.argv[2] ?? 'validate';
 const seconds = Number(process.env.PROFILE_SECONDS ?? 10);
+const connections = Number(process.env.PROFILE_CONNECTIONS ?? 50);
 const build = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts/build.mjs'), '--if-stale'], { stdio: 'inherit' });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
@@ -107,13 +109,13 @@ try {
             ],
           }
         : { url: `${service.base}${target.url}`, headers: { authorization: `Bearer ${target.token}` } };
-  const result = await load(request, 50, seconds);
+  const result = await load(request, connections, seconds);
   console.log(`${path}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, non-2xx ${result.non2xx}`);
   await service.stop();
   // One profile per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): thread 0 is the event loop.
   const file = (await readdir(profileDir)).find((name) => !before.has(name) && /\.\d+\.0\.\d+\.cpuprofile$/.test(name));
   if (!file) throw new Error('no profile written');
-  summarize(JSON.parse(await readFile(join(profileDir, file), 'utf8')));
+  summarize(JSON.parse(await readFile(join(profileDir, file), 'utf8')), result.rps * seconds);
   console.log(`\nprofile: ${join(profileDir, file)}`);
 } finally {
   await database.drop();
@@ -127,8 +129,10 @@ interface ProfileNode {
 }
 
 /** Self time by function and by package (node_modules/<name>, the service's own code, node internals). */
-function summarize(profile: { nodes: ProfileNode[] }) {
+function summarize(profile: { nodes: ProfileNode[]; startTime: number; endTime: number }, requests: number) {
   const total = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
+  // A sample's share of the profile's time (µs), so a function's hits say its µs per request.
+  const usPerHit = (profile.endTime - profile.startTime) / total;
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   for (const node of profile.nodes) {
@@ -141,6 +145,6 @@ function summarize(profile: { nodes: ProfileNode[] }) {
     byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
   }
   const top = (map: Map<string, number>, n: number) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)}%  ${name}`).join('\n');
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)}% ${((hits * usPerHit) / requests).toFixed(0).padStart(6)} µs/req  ${name}`).join('\n');
   console.log(`\nself time by package:\n${top(byPackage, 15)}\n\nself time by function:\n${top(byFunction, 30)}`);
 }
