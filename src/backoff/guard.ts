@@ -3,7 +3,7 @@ import type { Clock, EventContext } from '../deps.js';
 import { withTx } from '../db/tx.js';
 import { recordFailedGuess } from '../security-events/guesses.js';
 import { secondsUntil, type ApiError } from '../http/errors.js';
-import { FREE_FAILURES, nextGuessAt, type GuessFactor } from './constants.js';
+import { nextGuessAt, type GuessFactor } from './constants.js';
 import { claimGuess, findCounter, touchCounter, lockCounter, lockCounterForCaller, recordFailure, resetCounter, resetGuessCounter, type CounterKey } from './queries.js';
 
 export type GuessOptions<L = undefined> = CounterKey & {
@@ -100,11 +100,12 @@ export async function settleHashedGuess(
   if (passed) {
     if (resetOnPass) await resetCounter(db, options);
   }
-  // An account's failed guess is a security event: one insert (two at the failure that starts the
-  // backoff). An unknown name has no account to record it for and makes as many writes that
-  // change nothing, so the two answers still cost the same (test/tokens/login.timing.test.ts).
+  // An account's failed guess is a security event: one insert statement (of two events at the
+  // failure that starts the backoff). An unknown name has no account to record it for and makes
+  // one write that changes nothing, so the two answers still cost the same
+  // (test/tokens/login.timing.test.ts).
   else if ('userId' in options) await recordFailedGuess(db, context, { ...options, failuresBefore: failures - 1 });
-  else for (let i = failures === FREE_FAILURES ? 2 : 1; i > 0; i--) await touchCounter(db, options);
+  else await touchCounter(db, options);
   return passed;
 }
 

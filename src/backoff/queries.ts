@@ -1,5 +1,6 @@
 import { deleteInBatches } from '../db/batch-delete.js';
 import type { Db, Tx } from '../db/knex.js';
+import { preparedStatement, runPrepared } from '../db/prepared.js';
 import { FREE_FAILURES, MAX_WAIT_MS, type GuessFactor } from './constants.js';
 
 export interface GuessCounter {
@@ -87,14 +88,16 @@ export async function claimGuess(db: Db, key: CounterKey, now: Date): Promise<nu
   return rows[0]?.failures;
 }
 
+const TOUCH_UNKNOWN_COUNTER = preparedStatement('unknown_counter_touch', 'update unknown_login_counters set failures = failures where key = ?');
+
 /**
- * A write that changes nothing (a new row version of the counter): what an unknown login name
- * does where an account records its failed-guess event, so both answers cost the same kind of
- * work (a write and its commit), not one a write more than the other.
+ * A write that changes nothing (a new row version of the counter), prepared: what a subject
+ * without an account (an unknown login name, a reset address) does where an account records its
+ * failed guess's events (one insert statement), so both answers cost the same kind of work (a
+ * write and its commit), not one a write more than the other.
  */
-export async function touchCounter(db: Db | Tx, key: CounterKey): Promise<void> {
-  const { table, where } = counterRow(key);
-  await db(table).where(where).update({ failures: db.raw('failures') });
+export async function touchCounter(db: Db | Tx, key: { unknownLogin: string } | { unknownSubject: string }): Promise<void> {
+  await runPrepared(db, TOUCH_UNKNOWN_COUNTER, ['unknownLogin' in key ? key.unknownLogin : key.unknownSubject]);
 }
 
 export async function findCounter(db: Db | Tx, key: CounterKey): Promise<GuessCounter> {

@@ -118,6 +118,25 @@ describe('POST /auth/login round trips', () => {
     expect(await notices()).toBe(noticesBefore + 1);
   });
 
+  it('a wrong password and an unknown name take 2 statements each, the failure that starts the backoff too (both its events in one insert)', async () => {
+    const user = await server.createUser();
+    const unknown = { email: `nobody-${user.id}@example.com`, password: 'Wrong-password-1' };
+    for (const failure of [1, 2, 3]) {
+      for (const who of [{ email: user.email, password: 'Wrong-password-1' }, unknown]) {
+        const statements = await statementsDuring(server.deps.db, async () => expect((await login(who, CURL)).response.status).toBe(401));
+        expect(statements, `failure ${failure} of ${who.email}`).toHaveLength(2);
+        expect(statements.some((sql) => /^BEGIN/i.test(sql))).toBe(false);
+      }
+    }
+    const events = await server.deps.db('security_events').where({ user_id: user.id }).orderBy('id').select('type', 'detail');
+    expect(events).toEqual([
+      { type: 'login_failed', detail: { factor: 'password' } },
+      { type: 'login_failed', detail: { factor: 'password' } },
+      { type: 'login_failed', detail: { factor: 'password' } },
+      { type: 'backoff_engaged', detail: { factor: 'password', failures: 3 } },
+    ]);
+  });
+
   it('with 2FA on, 2 statements too, and no session, device sighting or event until the second factor', async () => {
     const { user } = await userWithTotp(server);
     const snapshot = async () => ({
