@@ -43,10 +43,6 @@ export async function insertSecurityEvents(db: Db | Tx, rows: NewSecurityEvent[]
   await runPrepared(db, insertStatement(rows.length), values);
 }
 
-export function insertSecurityEvent(db: Db | Tx, row: NewSecurityEvent): Promise<void> {
-  return insertSecurityEvents(db, [row]);
-}
-
 /** One page of the user's events, newest first, older than the `before` id when given. */
 export async function findSecurityEvents(db: Db | Tx, userId: string, page: { before?: string; limit: number }): Promise<SecurityEventRow[]> {
   const query = db('security_events').where({ user_id: userId }).orderBy('id', 'desc').limit(page.limit);
