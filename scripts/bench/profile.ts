@@ -109,13 +109,17 @@ try {
             ],
           }
         : { url: `${service.base}${target.url}`, headers: { authorization: `Bearer ${target.token}` } };
+  // The load's window on the monotonic clock V8 stamps its samples with (CLOCK_MONOTONIC, µs):
+  // start-up (module loading, the spec's compilation) is not the path's cost.
+  const windowStart = Number(process.hrtime.bigint() / 1000n);
   const result = await load(request, connections, seconds);
+  const windowEnd = Number(process.hrtime.bigint() / 1000n);
   console.log(`${path}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50} ms, non-2xx ${result.non2xx}`);
   await service.stop();
   // One profile per thread (CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile): thread 0 is the event loop.
   const file = (await readdir(profileDir)).find((name) => !before.has(name) && /\.\d+\.0\.\d+\.cpuprofile$/.test(name));
   if (!file) throw new Error('no profile written');
-  summarize(JSON.parse(await readFile(join(profileDir, file), 'utf8')), result.rps * seconds);
+  summarize(JSON.parse(await readFile(join(profileDir, file), 'utf8')), result.rps * seconds, windowStart, windowEnd);
   console.log(`\nprofile: ${join(profileDir, file)}`);
 } finally {
   await database.drop();
@@ -128,23 +132,43 @@ interface ProfileNode {
   hitCount?: number;
 }
 
-/** Self time by function and by package (node_modules/<name>, the service's own code, node internals). */
-function summarize(profile: { nodes: ProfileNode[]; startTime: number; endTime: number }, requests: number) {
-  const total = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
-  // A sample's share of the profile's time (µs), so a function's hits say its µs per request.
-  const usPerHit = (profile.endTime - profile.startTime) / total;
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * Self time by function and by package (node_modules/<name>, the service's own code, node
+ * internals), of the samples taken while the load ran: each sample counts the time until the next.
+ */
+function summarize(profile: Profile, requests: number, windowStart: number, windowEnd: number) {
+  const selfTime = new Map<number, number>();
+  let at = profile.startTime;
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i]!;
+    const lasts = profile.timeDeltas[i + 1] ?? 0;
+    if (at < windowStart || at > windowEnd) continue;
+    selfTime.set(profile.samples[i]!, (selfTime.get(profile.samples[i]!) ?? 0) + lasts);
+    total += lasts;
+  }
+  if (total === 0) throw new Error('no profile samples within the load window');
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    if (!hits) continue;
+    const time = selfTime.get(node.id) ?? 0;
+    if (!time) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.includes('/dist/') ? 'service' : url ? url.replace(/^.*\//, '') : functionName || '(native)');
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + time);
     const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(PROJECT_ROOT, '')}:${lineNumber + 1}`;
-    byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
+    byFunction.set(key, (byFunction.get(key) ?? 0) + time);
   }
+  const busy = total - (byPackage.get('(idle)') ?? 0);
+  console.log(`\nthe event loop while the load ran: ${(busy / requests).toFixed(0)} µs busy per request (${((busy / total) * 100).toFixed(0)} % of the window)`);
   const top = (map: Map<string, number>, n: number) =>
-    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)}% ${((hits * usPerHit) / requests).toFixed(0).padStart(6)} µs/req  ${name}`).join('\n');
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([name, time]) => `${((time / total) * 100).toFixed(1).padStart(5)}% ${(time / requests).toFixed(0).padStart(6)} µs/req  ${name}`).join('\n');
   console.log(`\nself time by package:\n${top(byPackage, 15)}\n\nself time by function:\n${top(byFunction, 30)}`);
 }
