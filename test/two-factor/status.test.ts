@@ -71,7 +71,7 @@ describe('GET /user/2fa round trips', () => {
       expect(result.data!.enabled).toBe(true);
     });
     expect(statements).toHaveLength(1);
-    expect(statements[0]).toMatch(/from users u where u\.id = \$1 and u\.password_changed_at = \$2 and u\.disabled_at is null and exists \(select 1 from sessions s/);
+    expect(statements[0]).toMatch(/from users u where u\.id = \$1 and u\.password_changed_at = \$2 and u\.disabled_at is null and exists \(select 1 from \(select user_id, ended_at, expires_at from sessions where id = \$3 limit 1\) s/);
   });
 
   it('still refuses a token voided by a password change or of a deleted user: 401 INVALID_TOKEN', async () => {
