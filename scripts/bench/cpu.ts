@@ -10,6 +10,25 @@ export function cpuSecondsOf(pid: number, thread?: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
 }
 
+/**
+ * CPU seconds used so far by a process's threads at one Linux nice value (its tasks' stat field
+ * 19): the service's hashing threads are the ones at HASH_THREAD_NICE. A thread that has exited
+ * takes its time with it, so read this over a span in which the threads live.
+ */
+export function cpuSecondsAtNice(pid: number, nice: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[16]) === nice) total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+    } catch {
+      // The thread ended while we looked.
+    }
+  }
+  return total;
+}
+
 /** The CPU seconds of the children a process has waited for (cutime + cstime): what its exited children used. */
 function reapedChildrenCpuSecondsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

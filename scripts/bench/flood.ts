@@ -24,7 +24,8 @@ import pg from 'pg';
 import { hashPassword, verifyPassword } from '../../src/crypto/password.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 import { freePort, startEmbeddedPostgres } from '../../src/db/embedded.js';
-import { machineBusyCpuSeconds, postgresCpuSeconds } from './cpu.js';
+import { cpuSecondsAtNice, machineBusyCpuSeconds, postgresCpuSeconds } from './cpu.js';
+import { HASH_THREAD_NICE } from '../../src/crypto/hash-threads.js';
 import { startNodeOptions, startServer, type ServerProcess } from './processes.js';
 import { createDb, migrateLatest } from '../../src/db/knex.js';
 import { systemClock } from '../../src/deps.js';
@@ -67,8 +68,10 @@ export interface FloodReport {
 
 /** Where a login's CPU went while logins ran alone, µs per hashed login. */
 export interface LoginCpu {
-  /** The service's threads but its main one: the hashing threads (and libuv's, V8's helpers). */
+  /** The service's hashing threads (the ones at HASH_THREAD_NICE). */
   hashing: number;
+  /** The service's other threads but its main one: V8's helpers (the collector's, the compiler's), libuv's pool. */
+  helpers: number;
   eventLoop: number;
   postgres: number;
   client: number;
@@ -168,6 +171,7 @@ function flood(base: string, connections: number, seconds: number): Promise<auto
 
 const cpuNow = (service: ServerProcess) => ({
   service: service.cpuSeconds(),
+  hashing: cpuSecondsAtNice(service.child.pid!, HASH_THREAD_NICE),
   eventLoop: service.eventLoopCpuSeconds(),
   postgres: postgresCpuSeconds(),
   machine: machineBusyCpuSeconds(),
@@ -177,7 +181,8 @@ function cpuPerLogin(before: ReturnType<typeof cpuNow>, after: ReturnType<typeof
   const us = (seconds: number) => (seconds * 1e6) / Math.max(1, logins);
   const eventLoop = after.eventLoop - before.eventLoop;
   return {
-    hashing: us(after.service - before.service - eventLoop),
+    hashing: us(after.hashing - before.hashing),
+    helpers: us(after.service - before.service - eventLoop - (after.hashing - before.hashing)),
     eventLoop: us(eventLoop),
     postgres: us(after.postgres - before.postgres),
     client: (client.user + client.system) / Math.max(1, logins),
@@ -299,7 +304,7 @@ export function printFloodReport(report: FloodReport): void {
   const cpu = loginAlone.cpuPerLogin;
   const us = (n: number) => `${Math.round(n).toLocaleString('en')} µs`;
   console.log(
-    `  CPU per login alone: service threads but the event loop (hashing) ${us(cpu.hashing)}, event loop ${us(cpu.eventLoop)},` +
+    `  CPU per login alone: hashing threads ${us(cpu.hashing)}, other service threads (V8's, libuv's) ${us(cpu.helpers)}, event loop ${us(cpu.eventLoop)},` +
       ` PostgreSQL ${us(cpu.postgres)}, client ${us(cpu.client)}; the machine ${us(cpu.machine)} (one raw verification: ${us((availableParallelism() * 1e6) / raw.hashesPerSecond)} of a core)`,
   );
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { cpuSecondsOf } from './cpu.js';
+import { cpuSecondsOf, postgresCpuSeconds } from './cpu.js';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 
 export interface ServerProcess {
@@ -19,15 +19,19 @@ export interface ServerProcess {
 
 
 /**
- * Waits until every server is idle (under 5 % of a core over 250 ms, at most 15 s): requests a
- * row left in flight (logins queued for argon2id) must not eat into the next row's time.
+ * Waits until every server and PostgreSQL are idle (each under 5 % of a core over 250 ms, at most
+ * 15 s): requests a row left in flight (logins queued for argon2id) must not eat into the next
+ * row's time, nor the database's work after a row of writes (autovacuum, the checkpointer): a
+ * refresh row measured while autovacuum cleaned up after the login row paid for both.
  */
 export async function settle(servers: ServerProcess[]): Promise<void> {
   const until = Date.now() + 15_000;
+  const quiet = 0.25 * 0.05;
   while (Date.now() < until) {
     const before = servers.map((s) => s.cpuSeconds());
+    const postgresBefore = postgresCpuSeconds();
     await new Promise((resolve) => setTimeout(resolve, 250));
-    if (servers.every((s, i) => s.cpuSeconds() - before[i]! < 0.25 * 0.05)) return;
+    if (servers.every((s, i) => s.cpuSeconds() - before[i]! < quiet) && postgresCpuSeconds() - postgresBefore < quiet) return;
   }
 }
 
