@@ -26,7 +26,7 @@ import { generateProductionSecrets } from '../../src/config/production-secrets.j
 import { freePort, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { cpuSecondsAtNice, machineBusyCpuSeconds, postgresCpuSeconds } from './cpu.js';
 import { HASH_THREAD_NICE } from '../../src/crypto/hash-threads.js';
-import { startNodeOptions, startServer, type ServerProcess } from './processes.js';
+import { startCommand, startServer, type ServerProcess } from './processes.js';
 import { createDb, migrateLatest } from '../../src/db/knex.js';
 import { systemClock } from '../../src/deps.js';
 import { createUser } from '../../src/users/service.js';
@@ -116,11 +116,13 @@ async function measureRawArgon2(seconds: number): Promise<{ concurrency: number;
 /** The compiled service in production mode on a database of its own, as `npm start` runs it. */
 async function startService(databaseUrl: string, dataDir: string, env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
+  const start = startCommand();
   return startServer(
     'service (flood)',
     'dist/src/main.js',
     port,
     {
+      ...start.env,
       NODE_ENV: 'production',
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       ...(await generateProductionSecrets('flood1')),
@@ -131,7 +133,7 @@ async function startService(databaseUrl: string, dataDir: string, env: Record<st
       DATA_DIR: dataDir,
     },
     '/readyz',
-    startNodeOptions(),
+    start.nodeOptions,
   );
 }
 

@@ -20,7 +20,7 @@ import { loadTokenKeys } from '../../src/tokens/keys.js';
 import { createBenchDatabase } from './database.js';
 import { printFloodReport, runFloodBench } from './flood.js';
 import { benchOptions } from './options.js';
-import { settle, startNodeOptions, startServer, type ServerProcess } from './processes.js';
+import { settle, startCommand, startServer, type ServerProcess } from './processes.js';
 import { median, medianRatio, printReport, type Goal, type MemoryReading, type Round } from './report.js';
 import { argon2Scenario, httpScenario, type Scenario } from './scenarios.js';
 import { postgresCpuSeconds } from './cpu.js';
@@ -81,12 +81,14 @@ try {
   // BENCH_SERVICE_DIR / BENCH_SERVICE_COMMAND run another checkout the same way, for a before/after
   // (e.g. BENCH_SERVICE_COMMAND='--import tsx src/main.ts' for a version without a build).
   // Default: the options and script `npm start` runs (package.json), so the bench measures the deployed command.
-  const [serviceScript, ...serviceArgs] = (process.env.BENCH_SERVICE_COMMAND ?? [...startNodeOptions(), 'dist/src/main.js'].join(' ')).split(' ').filter(Boolean).reverse();
+  // Either way the service gets the start script's environment (MALLOC_ARENA_MAX).
+  const start = startCommand();
+  const [serviceScript, ...serviceArgs] = (process.env.BENCH_SERVICE_COMMAND ?? [...start.nodeOptions, 'dist/src/main.js'].join(' ')).split(' ').filter(Boolean).reverse();
   const service = await startServer(
     'service',
     serviceScript!,
     servicePort,
-    { ...serviceEnv, DATABASE_URL: database.url },
+    { ...start.env, ...serviceEnv, DATABASE_URL: database.url },
     '/readyz',
     serviceArgs.reverse(),
     process.env.BENCH_SERVICE_DIR ?? PROJECT_ROOT,

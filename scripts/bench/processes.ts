@@ -36,14 +36,21 @@ export async function settle(servers: ServerProcess[]): Promise<void> {
 }
 
 /**
- * The Node.js options `npm start` runs the service with (package.json's start script: its V8 heap
+ * The environment and Node.js options `npm start` runs the service with (package.json's start
+ * script, `[NAME=value …] node [options] dist/src/main.js`: glibc's arena count, V8's heap
  * settings), so every bench measures the service as it is deployed.
  */
-export function startNodeOptions(): string[] {
+export function startCommand(): { env: Record<string, string>; nodeOptions: string[] } {
   const start: string = JSON.parse(readFileSync(resolve(PROJECT_ROOT, 'package.json'), 'utf8')).scripts.start;
-  const [node, ...args] = start.split(/\s+/);
-  if (node !== 'node' || args.at(-1) !== 'dist/src/main.js') throw new Error(`package.json's start script is not "node [options] dist/src/main.js": ${start}`);
-  return args.slice(0, -1);
+  const words = start.split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_]+=\S*$/.test(words[0] ?? '')) {
+    const [name, value] = words.shift()!.split('=') as [string, string];
+    env[name] = value;
+  }
+  const [node, ...args] = words;
+  if (node !== 'node' || args.at(-1) !== 'dist/src/main.js') throw new Error(`package.json's start script is not "[NAME=value …] node [options] dist/src/main.js": ${start}`);
+  return { env, nodeOptions: args.slice(0, -1) };
 }
 
 function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {

@@ -18,7 +18,7 @@ import { PROJECT_ROOT } from '../../src/project-root.js';
 import { loadTokenKeys } from '../../src/tokens/keys.js';
 import { createBenchDatabase } from './database.js';
 import { load } from './load.js';
-import { startNodeOptions, startServer } from './processes.js';
+import { startCommand, startServer } from './processes.js';
 import { BENCH_PASSWORD, seedTotpUsers, seedUsers, sessionAccessToken, sharedPasswordHash, totpCodeSupply } from './seed.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
@@ -53,8 +53,9 @@ try {
   const user = users[0];
   let nextLogin = 0;
   const nextTotp = totpCodeSupply(path === 'totp' ? await seedTotpUsers(database.db, config, keys, 10_000, passwordHash) : []);
-  const service = await startServer('service', 'dist/src/main.js', port, { ...env, DATABASE_URL: database.url }, '/readyz', [
-    ...startNodeOptions(),
+  const start = startCommand();
+  const service = await startServer('service', 'dist/src/main.js', port, { ...start.env, ...env, DATABASE_URL: database.url }, '/readyz', [
+    ...start.nodeOptions,
     '--cpu-prof',
     `--cpu-prof-dir=${profileDir}`,
   ]);
