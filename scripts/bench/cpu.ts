@@ -2,12 +2,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const CLOCK_TICKS_PER_S = 100; // USER_HZ on Linux
 
+/** The fields of a /proc …/stat line after the command name (which may hold spaces): field 3 onwards, 0-based here. */
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** utime + stime (the 14th and 15th fields), or cutime + cstime with `offset` 2, in seconds. */
+const cpuOfFields = (fields: string[], offset = 0) => (Number(fields[11 + offset]) + Number(fields[12 + offset])) / CLOCK_TICKS_PER_S;
+
 /** CPU time (user + system) a process has used, in seconds: all its threads, or only `thread` (its main thread: the pid). */
 export function cpuSecondsOf(pid: number, thread?: number): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  return cpuOfFields(statFields(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`));
 }
 
 /**
@@ -19,9 +25,8 @@ export function cpuSecondsAtNice(pid: number, nice: number): number {
   let total = 0;
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[16]) === nice) total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+      const fields = statFields(`/proc/${pid}/task/${task}/stat`);
+      if (Number(fields[16]) === nice) total += cpuOfFields(fields);
     } catch {
       // The thread ended while we looked.
     }
@@ -31,9 +36,7 @@ export function cpuSecondsAtNice(pid: number, nice: number): number {
 
 /** The CPU seconds of the children a process has waited for (cutime + cstime): what its exited children used. */
 function reapedChildrenCpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS_PER_S;
+  return cpuOfFields(statFields(`/proc/${pid}/stat`), 2);
 }
 
 /**

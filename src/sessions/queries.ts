@@ -192,17 +192,22 @@ export async function extendSession(
 }
 
 /**
+ * The session whose id is the SQL expression `id`, as a subquery for a hot statement to check its
+ * columns against. Checked in the same condition list as the id, a plan made while `sessions` is
+ * small (a pooled connection keeps its prepared statement's plan for as long as it lives) finds
+ * the session by scanning the partial index of the user's live sessions instead: a cost that grows
+ * with every session the user opens (test/db/plans.test.ts). The LIMIT keeps PostgreSQL from
+ * folding the lookup back into the outer conditions.
+ */
+export const sessionByIdSql = (id: string) => `(select user_id, ended_at, expires_at from sessions where id = ${id} limit 1)`;
+
+/**
  * "The session `?` of user `u` is live" as a subquery over a `users u` row, for statements that
  * fold the token check into their own work (one binding: the session id; then `now`).
  *
- * The session is read by its primary key and only then checked. Written as one condition list,
- * a plan made while `sessions` is small (a pooled connection keeps its prepared statement's plan
- * for as long as it lives) scans the partial index of the user's live sessions for it instead: a
- * cost that grows with every session the user opens (test/db/plans.test.ts). The LIMIT keeps
- * PostgreSQL from folding the lookup back into the outer conditions.
+ * The session is read by its primary key (sessionByIdSql) and only then checked.
  */
-const SESSION_BY_ID_SQL = '(select user_id, ended_at, expires_at from sessions where id = ? limit 1)';
-export const LIVE_SESSION_SQL = `select 1 from ${SESSION_BY_ID_SQL} s where s.user_id = u.id and s.ended_at is null and s.expires_at > ?`;
+export const LIVE_SESSION_SQL = `select 1 from ${sessionByIdSql('?')} s where s.user_id = u.id and s.ended_at is null and s.expires_at > ?`;
 
 /** Whether the user's session is live: what access and sudo tokens are checked against online. */
 export async function isSessionLive(db: Db | Tx, sessionId: string, userId: string, now: Date): Promise<boolean> {

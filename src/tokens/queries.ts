@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../db/knex.js';
 import { preparedStatement, runPrepared } from '../db/prepared.js';
-import type { SessionGate } from '../sessions/queries.js';
+import { sessionByIdSql, type SessionGate } from '../sessions/queries.js';
 
 export async function insertRefreshToken(
   db: Db | Tx,
@@ -25,12 +25,10 @@ export interface RefreshTokenOwner {
 
 const LIVE_REFRESH_TOKEN = preparedStatement(
   'live_refresh_token',
-  // The session by its primary key, then checked (see SESSION_BY_ID_SQL): as a plain join, a plan
-  // made while `sessions` was small scanned all live sessions for it.
   `select t.user_id, u.password_changed_at, t.session_id
      from refresh_tokens t
      join users u on u.id = t.user_id
-     cross join lateral (select ended_at from sessions where id = t.session_id limit 1) s
+     cross join lateral ${sessionByIdSql('t.session_id')} s
     where t.token_hash = ? and t.revoked_at is null and s.ended_at is null and u.disabled_at is null
       and t.expires_at > ? and t.password_changed_at = u.password_changed_at
     limit 1`,
