@@ -23,7 +23,7 @@ import { benchOptions } from './options.js';
 import { settle, startCommand, startServer, type ServerProcess } from './processes.js';
 import { median, medianRatio, printReport, type Goal, type MemoryReading, type Round } from './report.js';
 import { argon2Scenario, httpScenario, type Scenario } from './scenarios.js';
-import { postgresCpuSeconds } from './cpu.js';
+import { machineBusyCpuSeconds, postgresCpuSeconds } from './cpu.js';
 import { BENCH_PASSWORD, seedTotpUsers, sessionAccessToken, seedUsers, sharedPasswordHash, totpCodeSupply, type TotpUser } from './seed.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
@@ -66,6 +66,9 @@ try {
     ADDRESS_LIMIT_LOGIN: 'off',
     // The login row keeps 50 logins in flight: a queue that holds them measures hashing, not shedding.
     HASH_QUEUE: '64',
+    // Sized for the load's 50 connections, the same for D (below): a TOTP login holds a connection
+    // for two statements and a commit, and at the default 10 it queued for one (options.ts).
+    DATABASE_POOL_MAX: String(options.databasePoolMax),
   };
   const config = await loadConfig(serviceEnv);
   const keys = await loadTokenKeys(config.signingKeys, config.publicUrl);
@@ -98,7 +101,7 @@ try {
     'D (reference)',
     'scripts/bench/reference-server.mjs',
     referencePort,
-    { DATABASE_URL: database.url, JWT_PUBLIC_JWKS: JSON.stringify(keys.publicJwks), JWT_ISSUER: config.publicUrl },
+    { DATABASE_URL: database.url, DATABASE_POOL_MAX: String(config.databasePoolMax), JWT_PUBLIC_JWKS: JSON.stringify(keys.publicJwks), JWT_ISSUER: config.publicUrl },
     '/ready',
   );
   cleanups.push(() => reference.stop());
@@ -204,7 +207,14 @@ try {
   // figure than the rate (it does not count time spent waiting for a core).
   const measureWithCpu = async (scenario: Scenario, seconds: number) => {
     const server = scenario.key === 'reference' ? reference : scenario.key === 'argon2' ? undefined : service;
-    const before = { server: server?.cpuSeconds() ?? 0, eventLoop: server?.eventLoopCpuSeconds() ?? 0, postgres: postgresCpuSeconds() };
+    const clientSeconds = () => { const { user, system } = process.cpuUsage(); return (user + system) / 1e6; };
+    const before = {
+      server: server?.cpuSeconds() ?? 0,
+      eventLoop: server?.eventLoopCpuSeconds() ?? 0,
+      postgres: postgresCpuSeconds(),
+      client: clientSeconds(),
+      machine: machineBusyCpuSeconds(),
+    };
     const result = await scenario.measure(seconds);
     if (!server || !result.load) return result;
     const requests = result.perSecond * seconds;
@@ -215,6 +225,8 @@ try {
         serverUs: perRequestUs(server.cpuSeconds() - before.server),
         eventLoopUs: perRequestUs(server.eventLoopCpuSeconds() - before.eventLoop),
         postgresUs: perRequestUs(postgresCpuSeconds() - before.postgres),
+        clientUs: perRequestUs(clientSeconds() - before.client),
+        machineUs: perRequestUs(machineBusyCpuSeconds() - before.machine),
       },
     };
   };

@@ -11,6 +11,12 @@ export interface BenchOptions {
   totpUsers: number;
   /** Accounts for the login row: logins of one account queue on its guess counter, so spread them. */
   loginUsers: number;
+  /**
+   * DATABASE_POOL_MAX of the service and of D alike (the service's default is 10). 20 for the
+   * bench's 50 connections: at 10 the TOTP login row (two statements and a commit per request)
+   * waited for connections, ÷ peer 4.74 against 5.09 at 20 on 2026-12-04, while D did not move.
+   */
+  databasePoolMax: number;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -29,5 +35,6 @@ export function benchOptions(): BenchOptions {
     connections: positiveInt('BENCH_CONNECTIONS', 50),
     totpUsers: positiveInt('BENCH_TOTP_USERS', 10_000),
     loginUsers: positiveInt('BENCH_LOGIN_USERS', 200),
+    databasePoolMax: positiveInt('BENCH_DATABASE_POOL_MAX', 20),
   };
 }

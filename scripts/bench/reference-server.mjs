@@ -4,14 +4,15 @@
  * responses unchecked as in production) + an EdDSA JWT check with jose (signature, alg, kid,
  * iss, exp, typ) + one primary-key SELECT through Knex/pg. Plain JavaScript: node runs it as it
  * is, like the project's compiled build. Configured by the bench: PORT, DATABASE_URL,
- * JWT_PUBLIC_JWKS (JSON array), JWT_ISSUER.
+ * DATABASE_POOL_MAX, JWT_PUBLIC_JWKS (JSON array), JWT_ISSUER.
  */
 import express from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { importJWK, jwtVerify, decodeProtectedHeader } from 'jose';
 import knex from 'knex';
 
-const db = knex({ client: 'pg', connection: process.env.DATABASE_URL, pool: { min: 0, max: 10 } });
+// The pool's size is the service's (DATABASE_POOL_MAX, default 10 as there): both rows queue alike.
+const db = knex({ client: 'pg', connection: process.env.DATABASE_URL, pool: { min: 0, max: Number(process.env.DATABASE_POOL_MAX ?? 10) } });
 const keys = new Map();
 for (const jwk of JSON.parse(process.env.JWT_PUBLIC_JWKS)) keys.set(jwk.kid, await importJWK(jwk, 'EdDSA'));
 const issuer = process.env.JWT_ISSUER;

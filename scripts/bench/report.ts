@@ -36,13 +36,15 @@ export function printReport(options: BenchOptions, where: string, scenarios: Sce
   const cpu = cpus();
   console.log(
     `\n${new Date().toISOString().slice(0, 10)}, ${cpu.length} × ${cpu[0]?.model.trim()}, Node ${process.version}, ${where}; ` +
-      `autocannon ${options.connections} connections, ${options.warmupSeconds} s warm-up per row, ${options.rounds} interleaved rounds of ${options.seconds} s`,
+      `autocannon ${options.connections} connections, ${options.warmupSeconds} s warm-up per row, ${options.rounds} interleaved rounds of ${options.seconds} s; ` +
+      `DATABASE_POOL_MAX ${options.databasePoolMax} (service and D)`,
   );
   console.log('ratios: the median over rounds of each round\'s ratio; rates: the median over rounds. Shared machine: numbers are noisy, ratios less so.\n');
   console.log(
-    'server / loop / PG µs: CPU per request of the process that answered the row (all threads), of its main thread (the event loop) and of every PostgreSQL process (median over rounds).\n',
+    'server / loop / PG / client / machine µs: CPU per request of the process that answered the row (all threads), of its main thread (the event loop), of every ' +
+      'PostgreSQL process, of the load client (autocannon, in the bench process) and of the whole machine (every core busy; median over rounds).\n',
   );
-  const header = ['row', 'per s', '÷ D', 'p50 ms', 'p99 ms', 'non-2xx', 'server µs', 'loop µs', 'PG µs', 'goal', ''];
+  const header = ['row', 'per s', '÷ D', 'p50 ms', 'p99 ms', 'non-2xx', 'server µs', 'loop µs', 'PG µs', 'client µs', 'machine µs', 'goal', ''];
   const lines: string[][] = [header];
   for (const scenario of scenarios) {
     const perSecond = median(rounds.map((r) => r.get(scenario.key)?.perSecond ?? NaN));
@@ -62,6 +64,8 @@ export function printReport(options: BenchOptions, where: string, scenarios: Sce
       fmt(median(rounds.map((r) => r.get(scenario.key)?.cpu?.serverUs ?? NaN))),
       fmt(median(rounds.map((r) => r.get(scenario.key)?.cpu?.eventLoopUs ?? NaN))),
       fmt(median(rounds.map((r) => r.get(scenario.key)?.cpu?.postgresUs ?? NaN))),
+      fmt(median(rounds.map((r) => r.get(scenario.key)?.cpu?.clientUs ?? NaN))),
+      fmt(median(rounds.map((r) => r.get(scenario.key)?.cpu?.machineUs ?? NaN))),
       goal ? `${goal.text}: ${fmt(value!, 2)}` : '',
       verdict,
     ]);
@@ -71,14 +75,14 @@ export function printReport(options: BenchOptions, where: string, scenarios: Sce
     lines.push([
       `${m.name} RSS idle / peak (MiB)`,
       `${fmt(m.idle)} / ${fmt(m.peak)}`,
-      '', '', '', '', '', '', '',
+      '', '', '', '', '', '', '', '', '',
       isService ? `peak < ${peakGoalMiB} MiB` : '',
       isService ? (m.peak < peakGoalMiB ? 'met' : 'NOT MET') : '',
     ]);
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
   for (const [index, line] of lines.entries()) {
-    console.log(line.map((cell, i) => (i === 0 || i >= 9 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
+    console.log(line.map((cell, i) => (i === 0 || i >= 11 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd());
     if (index === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   }
 }

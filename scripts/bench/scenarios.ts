@@ -13,8 +13,11 @@ export interface Scenario {
 export interface Measurement {
   perSecond: number;
   load?: LoadResult;
-  /** CPU per request of the server that answered the row and of PostgreSQL, µs (HTTP rows). */
-  cpu?: { serverUs: number; eventLoopUs: number; postgresUs: number };
+  /**
+   * CPU per request, µs (HTTP rows): the server that answered the row (all threads, and its main
+   * thread), PostgreSQL, the load client (this process: autocannon) and the whole machine.
+   */
+  cpu?: { serverUs: number; eventLoopUs: number; postgresUs: number; clientUs: number; machineUs: number };
 }
 
 /** An HTTP row: autocannon with the bench's connection count. `prepare` runs before each measurement. */
