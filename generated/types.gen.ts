@@ -40,7 +40,7 @@ export type TwoFactorRequired = {
     error: 'Unauthorized';
     message: '2FA_REQUIRED';
     /**
-     * A partial JWT (5 minutes) accepted by the 2FA `authenticate` endpoints.
+     * A partial JWT (HS256, 5 minutes) accepted by the 2FA `authenticate` endpoints; only this service verifies it.
      */
     partialToken: string;
     /**

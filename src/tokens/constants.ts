@@ -13,4 +13,17 @@ export const JWT_TTL_S: Record<JwtKind, number> = {
   partial: PARTIAL_TOKEN_TTL_S,
 };
 
+/** Access and sudo tokens: asymmetric, so other services verify them with the published JWKS. */
 export const JWT_ALGORITHM = 'EdDSA';
+/**
+ * Partial tokens: only this service ever checks one (at the second factor), so an HMAC with a key
+ * derived from the signing key does (keys.ts), for a fortieth of an Ed25519 verification's CPU.
+ */
+export const PARTIAL_JWT_ALGORITHM = 'HS256';
+
+/** Which algorithm signs which kind; a token whose alg is not its kind's is refused (no confusion). */
+export const JWT_ALGORITHM_OF: Record<JwtKind, typeof JWT_ALGORITHM | typeof PARTIAL_JWT_ALGORITHM> = {
+  access: JWT_ALGORITHM,
+  sudo: JWT_ALGORITHM,
+  partial: PARTIAL_JWT_ALGORITHM,
+};

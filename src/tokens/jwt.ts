@@ -1,6 +1,6 @@
-import { randomUUID, sign, verify } from 'node:crypto';
+import { createHmac, randomUUID, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import type { Clock } from '../deps.js';
-import { JWT_ALGORITHM, JWT_TTL_S, type JwtKind } from './constants.js';
+import { JWT_ALGORITHM, JWT_ALGORITHM_OF, JWT_TTL_S, PARTIAL_JWT_ALGORITHM, type JwtKind } from './constants.js';
 import type { TokenKeys } from './keys.js';
 
 export interface JwtClaims {
@@ -12,19 +12,23 @@ export interface JwtClaims {
   sessionId?: string;
 }
 
-// Compact JWS (RFC 7515) with Ed25519 through node:crypto. Verification is cached per token text;
-// a token in the cache costs no cryptography, one not seen before is verified on libuv's thread
-// pool when a request presents it (verifyJwtOffLoop), and tokens issued to a request are signed
-// there (signJwtOffLoop): each is a few hundred µs of the event loop's time on a slow core, and
-// argon2 has threads of its own, so libuv's pool never holds a token behind a hash (issue 9).
-// verifyJwt is the same check, synchronous. jose stays the interop reference
-// (test/tokens/jwt.test.ts): tokens signed here verify with it and the JWKS, and the reverse.
+// Compact JWS (RFC 7515) through node:crypto: access and sudo tokens are Ed25519 (EdDSA), for
+// other services to verify with the JWKS; partial tokens, which only this service checks, are
+// HMAC-SHA256 (HS256) under a key derived from the signing key (keys.ts), a couple of µs to sign
+// or verify on the event loop where an Ed25519 verification costs ~90. An Ed25519 verification
+// is cached per token text; a token in the cache costs no cryptography, one not seen before is
+// verified on libuv's thread pool when a request presents it (verifyJwtOffLoop). Tokens are
+// signed on the event loop (signJwt: ~35 µs an Ed25519 signature here; a hop to the pool cost a
+// second factor's request more than that, measured in issue 13), except where a handler's
+// signature is most of its work (signJwtOffLoop: GET /auth/accesstoken).
+// jose stays the interop reference (test/tokens/jwt.test.ts): tokens signed here verify with it
+// (the JWKS, or the partial key), and the reverse.
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function signingInput(keys: TokenKeys, clock: Clock, claims: JwtClaims): string {
   const now = Math.floor(clock.now() / 1000);
-  const header = encode({ alg: JWT_ALGORITHM, kid: keys.signingKid, typ: 'JWT' });
+  const header = encode({ alg: JWT_ALGORITHM_OF[claims.kind], kid: keys.signingKid, typ: 'JWT' });
   const payload = encode({
     typ: claims.kind,
     pwc: claims.passwordChangedAt,
@@ -38,9 +42,12 @@ function signingInput(keys: TokenKeys, clock: Clock, claims: JwtClaims): string 
   return `${header}.${payload}`;
 }
 
+const hmac = (key: KeyObject, input: Buffer | string) => createHmac('sha256', key).update(input).digest();
+
 export function signJwt(keys: TokenKeys, clock: Clock, claims: JwtClaims): string {
   const input = signingInput(keys, clock, claims);
-  return `${input}.${sign(null, Buffer.from(input), keys.signingKey).toString('base64url')}`;
+  const signature = claims.kind === 'partial' ? hmac(keys.partialKeys.get(keys.signingKid)!, input) : sign(null, Buffer.from(input), keys.signingKey);
+  return `${input}.${signature.toString('base64url')}`;
 }
 
 /**
@@ -49,6 +56,7 @@ export function signJwt(keys: TokenKeys, clock: Clock, claims: JwtClaims): strin
  * loop would spend on it beyond the token lookup.
  */
 export function signJwtOffLoop(keys: TokenKeys, clock: Clock, claims: JwtClaims): Promise<string> {
+  if (claims.kind === 'partial') return Promise.resolve(signJwt(keys, clock, claims));
   const input = signingInput(keys, clock, claims);
   return new Promise((resolve, reject) =>
     sign(null, Buffer.from(input), keys.signingKey, (err, signature) => (err ? reject(err) : resolve(`${input}.${signature.toString('base64url')}`))),
@@ -107,9 +115,10 @@ const isCurrent = (token: VerifiedToken, now: number) => token.exp > now && (tok
 
 /**
  * The checks jose's jwtVerify made with the options this service used, nothing looser: alg
- * EdDSA only (so never `none`), a known `kid`, no `crit` extension, a valid signature over the
- * exact bytes, then `iss` ours, `sub`/`iat`/`exp` present, `exp` passed at or before now and `nbf`
- * not yet reached rejected with no clock tolerance, `typ` access/sudo/partial, `pwc` a number.
+ * EdDSA, or HS256 for a partial token only (so never `none`, and never an HMAC'd access token), a
+ * known `kid`, no `crit` extension, a valid signature over the exact bytes, then `iss` ours,
+ * `sub`/`iat`/`exp` present, `exp` passed at or before now and `nbf` not yet reached rejected with
+ * no clock tolerance, `typ` access/sudo/partial, `pwc` a number.
  * Returns undefined for anything that is not a valid token of ours.
  */
 export function verifyJwt(keys: TokenKeys, clock: Clock, token: string): JwtClaims | undefined {
@@ -117,8 +126,21 @@ export function verifyJwt(keys: TokenKeys, clock: Clock, token: string): JwtClai
   const known = knownToken(keys, token, now);
   if (known !== undefined) return known || undefined;
   const signed = parseSignedToken(keys, token);
-  if (!signed || !verify(null, signed.input, signed.key, signed.signature)) return undefined;
-  return admit(keys, token, signed.payloadPart, now);
+  if (!signed) return undefined;
+  if (signed.alg === PARTIAL_JWT_ALGORITHM) return verifyPartial(keys, signed, now);
+  if (!verify(null, signed.input, signed.key, signed.signature)) return undefined;
+  return admit(keys, token, signed, now);
+}
+
+/**
+ * An HS256 token (a partial token): the HMAC compared in constant time, then the claims, which
+ * must be a partial token's. Not cached: checking it again costs less than a cache entry would.
+ */
+function verifyPartial(keys: TokenKeys, signed: SignedToken, now: number): JwtClaims | undefined {
+  const expected = hmac(signed.key, signed.input);
+  if (signed.signature.length !== expected.length || !timingSafeEqual(signed.signature, expected)) return undefined;
+  const verified = checkClaims(keys, signed, now);
+  return verified?.claims;
 }
 
 /**
@@ -133,10 +155,11 @@ export function verifyJwtOffLoop(keys: TokenKeys, clock: Clock, token: string): 
   if (known !== undefined) return known || undefined;
   const signed = parseSignedToken(keys, token);
   if (!signed) return undefined;
+  if (signed.alg === PARTIAL_JWT_ALGORITHM) return verifyPartial(keys, signed, now);
   // A signature the key cannot even check (an error, not `false`) is just as invalid.
   return new Promise((resolve) =>
     verify(null, signed.input, signed.key, signed.signature, (err, valid) =>
-      resolve(!err && valid ? admit(keys, token, signed.payloadPart, Math.floor(clock.now() / 1000)) : undefined),
+      resolve(!err && valid ? admit(keys, token, signed, Math.floor(clock.now() / 1000)) : undefined),
     ),
   );
 }
@@ -152,8 +175,8 @@ function knownToken(keys: TokenKeys, token: string, now: number): JwtClaims | fa
 }
 
 /** The claims of a token whose signature was just verified, into the cache if they hold. */
-function admit(keys: TokenKeys, token: string, payloadPart: string, now: number): JwtClaims | undefined {
-  const verified = checkClaims(keys, payloadPart, now);
+function admit(keys: TokenKeys, token: string, signed: SignedToken, now: number): JwtClaims | undefined {
+  const verified = checkClaims(keys, signed, now);
   if (!verified) return undefined;
   const cache = verifiedTokensOf(keys);
   if (cache.size >= VERIFIED_TOKEN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
@@ -161,27 +184,41 @@ function admit(keys: TokenKeys, token: string, payloadPart: string, now: number)
   return verified.claims;
 }
 
-/** A compact JWS of ours, taken apart, before its signature is checked: alg EdDSA, a known kid, no crit. */
-function parseSignedToken(keys: TokenKeys, token: string) {
+interface SignedToken {
+  alg: typeof JWT_ALGORITHM | typeof PARTIAL_JWT_ALGORITHM;
+  input: Buffer;
+  key: KeyObject;
+  signature: Buffer;
+  payloadPart: string;
+}
+
+/**
+ * A compact JWS of ours, taken apart, before its signature is checked: alg EdDSA with a known kid's
+ * public key, or HS256 with a known kid's partial-token key; no crit.
+ */
+function parseSignedToken(keys: TokenKeys, token: string): SignedToken | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   const header = decodeJsonObject(headerPart);
-  if (!header || header.alg !== JWT_ALGORITHM || 'crit' in header || typeof header.kid !== 'string') return undefined;
-  const key = keys.verifyKeys.get(header.kid);
+  if (!header || 'crit' in header || typeof header.kid !== 'string') return undefined;
+  const alg = header.alg;
+  const key = alg === JWT_ALGORITHM ? keys.verifyKeys.get(header.kid) : alg === PARTIAL_JWT_ALGORITHM ? keys.partialKeys.get(header.kid) : undefined;
   const signature = decodeSegment(signaturePart);
   if (!key || !signature) return undefined;
-  return { input: Buffer.from(`${headerPart}.${payloadPart}`), key, signature, payloadPart };
+  return { alg, input: Buffer.from(`${headerPart}.${payloadPart}`), key, signature, payloadPart } as SignedToken;
 }
 
 /** The payload's claims, once the signature over it is known good. */
-function checkClaims(keys: TokenKeys, payloadPart: string, now: number): VerifiedToken | undefined {
-  const payload = decodeJsonObject(payloadPart);
+function checkClaims(keys: TokenKeys, signed: SignedToken, now: number): VerifiedToken | undefined {
+  const payload = decodeJsonObject(signed.payloadPart);
   if (!payload) return undefined;
   if (payload.iss !== keys.issuer || typeof payload.sub !== 'string' || !isNumber(payload.iat) || !isNumber(payload.exp)) return undefined;
   if (payload.nbf !== undefined && !isNumber(payload.nbf)) return undefined;
   const kind = payload.typ;
   if ((kind !== 'access' && kind !== 'sudo' && kind !== 'partial') || !isNumber(payload.pwc)) return undefined;
+  // An HMAC'd access token, or an Ed25519-signed partial one, is no token of ours.
+  if (JWT_ALGORITHM_OF[kind] !== signed.alg) return undefined;
   const verified: VerifiedToken = {
     claims: Object.freeze({ userId: payload.sub, kind, passwordChangedAt: payload.pwc, ...(typeof payload.sid === 'string' && { sessionId: payload.sid }) }),
     exp: payload.exp,

@@ -1,4 +1,4 @@
-import { sign } from 'node:crypto';
+import { createHmac, hkdfSync, sign } from 'node:crypto';
 import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signJwt, signJwtOffLoop, verifiedTokenCount, verifyJwt, verifyJwtOffLoop, VERIFIED_TOKEN_CACHE_SIZE } from '../../src/tokens/jwt.js';
@@ -129,7 +129,7 @@ describe('rejected', () => {
 
   it('a typ that is not access, sudo or partial; a pwc that is not a number', () => {
     for (const typ of ['refresh', 'ACCESS', '', undefined]) expect(verifies(forge(header(), { ...goodPayload(), typ })), String(typ)).toBeUndefined();
-    for (const kind of ['sudo', 'partial']) expect(verifies(forge(header(), { ...goodPayload(), typ: kind }))?.kind).toBe(kind);
+    expect(verifies(forge(header(), { ...goodPayload(), typ: 'sudo' }))?.kind).toBe('sudo');
     expect(verifies(forge(header(), { ...goodPayload(), pwc: String(claims.passwordChangedAt) }))).toBeUndefined();
     const { pwc: _pwc, ...noPwc } = goodPayload();
     expect(verifies(forge(header(), noPwc))).toBeUndefined();
@@ -233,10 +233,79 @@ describe('verification on the thread pool (verifyJwtOffLoop, for tokens presente
     const offLoop = await loadTokenKeys([jwk], ISSUER);
     const onLoop = await loadTokenKeys([jwk], ISSUER);
     for (const token of tokens) expect(await verifyJwtOffLoop(offLoop, clock, token), token).toEqual(verifyJwt(onLoop, clock, token));
-    expect(verifiedTokenCount(offLoop)).toBe(2);
+    // The access token entered the cache; the partial token (HS256, checked on the loop) never does.
+    expect(verifiedTokenCount(offLoop)).toBe(1);
+    expect(verifyJwtOffLoop(offLoop, clock, tokens[1]!)).not.toBeInstanceOf(Promise);
     const again = verifyJwtOffLoop(offLoop, clock, tokens[0]!);
     expect(again).not.toBeInstanceOf(Promise);
     expect(again).toEqual(claims);
     expect(verifyJwtOffLoop(offLoop, clockAt(NOW_MS + 300_000), tokens[0]!)).toBeUndefined();
+  });
+});
+
+describe('partial tokens (HS256 under a key derived from the signing key)', () => {
+  // The derivation written out again here, from RFC 5869's terms, not imported: HKDF-SHA256 of the
+  // JWK's Ed25519 seed, salt = kid, the service's fixed info string.
+  const partialKeyOf = (key: JWK) =>
+    Buffer.from(hkdfSync('sha256', Buffer.from(key.d!, 'base64url'), key.kid!, 'smartgridone-auth partial token HS256 v1', 32));
+  const partial = { ...claims, kind: 'partial' as const };
+  const partialHeader = () => ({ alg: 'HS256', kid: keys.signingKid, typ: 'JWT' });
+  const hmacForge = (head: Record<string, unknown>, payload: unknown, secret: Buffer = partialKeyOf(jwk)) => {
+    const input = `${b64(head)}.${b64(payload)}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  };
+
+  it('are HS256 JWTs with the signing kid, which jose verifies with the derived key (and not with the JWKS)', async () => {
+    const token = signJwt(keys, clock, partial);
+    expect(verifies(token)).toEqual(partial);
+    const { payload, protectedHeader } = await jwtVerify(token, partialKeyOf(jwk), { issuer: ISSUER, algorithms: ['HS256'], currentDate: new Date(NOW_MS) });
+    expect(protectedHeader).toEqual(partialHeader());
+    expect(payload).toMatchObject({ sub: claims.userId, typ: 'partial', pwc: claims.passwordChangedAt, exp: now + 300 });
+    await expect(jwtVerify(token, createLocalJWKSet({ keys: keys.publicJwks }), { issuer: ISSUER, currentDate: new Date(NOW_MS) })).rejects.toThrow();
+    expect(await signJwtOffLoop(keys, clock, partial).then((t) => verifies(t))).toEqual(partial);
+  });
+
+  it('accepts one jose signed with the derived key; every instance with the same JWT_SIGNING_KEYS derives it', async () => {
+    const token = await new SignJWT({ typ: 'partial', pwc: 5 })
+      .setProtectedHeader({ alg: 'HS256', kid: keys.signingKid })
+      .setSubject('u1')
+      .setIssuer(ISSUER)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(partialKeyOf(jwk));
+    expect(verifies(token)).toEqual({ userId: 'u1', kind: 'partial', passwordChangedAt: 5 });
+    expect(verifyJwt(await loadTokenKeys([jwk], ISSUER), clock, signJwt(keys, clock, partial))).toEqual(partial);
+  });
+
+  it('an HS256 token of any other kind, or an EdDSA partial token, even with a valid signature', () => {
+    for (const typ of ['access', 'sudo']) expect(verifies(hmacForge(partialHeader(), { ...goodPayload(), typ })), typ).toBeUndefined();
+    expect(verifies(forge(header(), { ...goodPayload(), typ: 'partial' }))).toBeUndefined();
+    expect(verifies(hmacForge(partialHeader(), { ...goodPayload(), typ: 'partial' }))?.kind).toBe('partial');
+  });
+
+  it('an HMAC under anything but the derived key: the public key (alg confusion), the seed itself, another key\'s', async () => {
+    const payload = { ...goodPayload(), typ: 'partial' };
+    expect(verifies(hmacForge(partialHeader(), payload, Buffer.from(jwk.x!, 'base64url')))).toBeUndefined();
+    expect(verifies(hmacForge(partialHeader(), payload, Buffer.from(jwk.d!, 'base64url')))).toBeUndefined();
+    expect(verifies(hmacForge(partialHeader(), payload, partialKeyOf(await generateSigningKey())))).toBeUndefined();
+    expect(verifies(hmacForge({ ...partialHeader(), kid: 'someone-else' }, payload))).toBeUndefined();
+  });
+
+  it('a tampered payload or signature, a truncated signature, an expired token', () => {
+    const [h, p, s] = signJwt(keys, clock, partial).split('.') as [string, string, string];
+    const otherUser = b64({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'another-user' });
+    expect(verifies(`${h}.${otherUser}.${s}`)).toBeUndefined();
+    const flipped = Buffer.from(s, 'base64url');
+    flipped[0]! ^= 1;
+    expect(verifies(`${h}.${p}.${flipped.toString('base64url')}`)).toBeUndefined();
+    expect(verifies(`${h}.${p}.${Buffer.from(s, 'base64url').subarray(0, 16).toString('base64url')}`)).toBeUndefined();
+    expect(verifies(`${h}.${p}.${s}`, clockAt(NOW_MS + 300_000))).toBeUndefined();
+  });
+
+  it('rotation: a partial token of a retired key still verifies while the key is configured', async () => {
+    const older = await generateSigningKey();
+    const fromOld = signJwt(await loadTokenKeys([older], ISSUER), clock, partial);
+    expect(verifyJwt(await loadTokenKeys([await generateSigningKey(), older], ISSUER), clock, fromOld)).toEqual(partial);
+    expect(verifyJwt(keys, clock, fromOld)).toBeUndefined();
   });
 });
