@@ -4,7 +4,7 @@ import { bearer } from '../support/server.js';
 import { startMailTestServer, type MailTestServer } from '../support/server-with-smtp.js';
 import { enableTotpFor, loginPartial } from '../support/two-factor.js';
 import { totpCode } from '../support/totp.js';
-import { networkOf, userAgentFamily } from '../../src/sessions/device.js';
+import { cachedUserAgentCount, networkOf, USER_AGENT_CACHE_MAX_LENGTH, USER_AGENT_CACHE_SIZE, userAgentFamily } from '../../src/sessions/device.js';
 import { runSweeps } from '../../src/sweep/index.js';
 import { withTx } from '../../src/db/tx.js';
 import { startSession } from '../../src/sessions/service.js';
@@ -53,6 +53,26 @@ describe('what counts as one device', () => {
     expect(userAgentFamily(CHROME_WINDOWS)).toBe('Chrome on Windows');
     expect(userAgentFamily('python-requests/2.31.0')).toBe('python-requests');
     expect(userAgentFamily(null)).toBe('unknown');
+  });
+
+  it(`remembers at most ${USER_AGENT_CACHE_SIZE} user agents' families, oldest out, none longer than ${USER_AGENT_CACHE_MAX_LENGTH} characters`, () => {
+    // Asked again, a cached header gives the family a fresh parse gives.
+    expect(userAgentFamily(CHROME_WINDOWS)).toBe('Chrome on Windows');
+    expect(userAgentFamily(CHROME_WINDOWS)).toBe('Chrome on Windows');
+    const before = cachedUserAgentCount();
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(USER_AGENT_CACHE_SIZE);
+    // A header longer than a real one is parsed, not kept; a new one of a real length is kept.
+    expect(userAgentFamily(`${FIREFOX_LINUX_120} ${'x'.repeat(USER_AGENT_CACHE_MAX_LENGTH)}`)).toBe('Firefox on Linux');
+    expect(cachedUserAgentCount()).toBe(before);
+    expect(userAgentFamily(`${FIREFOX_LINUX_120} first-seen`)).toBe('Firefox on Linux');
+    expect(cachedUserAgentCount()).toBe(before + 1);
+    // A flood of distinct headers fills it to its bound and no further.
+    const distinct = Array.from({ length: USER_AGENT_CACHE_SIZE + 10 }, (_, i) => `${CHROME_WINDOWS} build/${i}`);
+    for (const ua of distinct) expect(userAgentFamily(ua)).toBe('Chrome on Windows');
+    expect(cachedUserAgentCount()).toBe(USER_AGENT_CACHE_SIZE);
+    expect(userAgentFamily(FIREFOX_LINUX_121)).toBe('Firefox on Linux');
+    expect(cachedUserAgentCount()).toBe(USER_AGENT_CACHE_SIZE);
   });
 
   it('an IPv4 /24 or an IPv6 /48 (from the /64 the limits key by)', () => {
