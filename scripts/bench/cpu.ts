@@ -60,6 +60,12 @@ export function postgresCpuSeconds(): number {
   return total;
 }
 
+/** CPU seconds this process has used (all its threads): the bench's own, i.e. autocannon's load generation. */
+export function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
 /** CPU seconds this machine has been busy (every core: /proc/stat's user, nice, system, irq, softirq, steal). */
 export function machineBusyCpuSeconds(): number {
   const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);

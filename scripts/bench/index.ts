@@ -23,7 +23,7 @@ import { benchOptions } from './options.js';
 import { settle, startCommand, startServer, type ServerProcess } from './processes.js';
 import { median, medianRatio, printReport, type Goal, type MemoryReading, type Round } from './report.js';
 import { argon2Scenario, httpScenario, type Scenario } from './scenarios.js';
-import { machineBusyCpuSeconds, postgresCpuSeconds } from './cpu.js';
+import { machineBusyCpuSeconds, ownCpuSeconds, postgresCpuSeconds } from './cpu.js';
 import { BENCH_PASSWORD, seedTotpUsers, sessionAccessToken, seedUsers, sharedPasswordHash, totpCodeSupply, type TotpUser } from './seed.js';
 import { generateProductionSecrets } from '../../src/config/production-secrets.js';
 
@@ -207,12 +207,11 @@ try {
   // figure than the rate (it does not count time spent waiting for a core).
   const measureWithCpu = async (scenario: Scenario, seconds: number) => {
     const server = scenario.key === 'reference' ? reference : scenario.key === 'argon2' ? undefined : service;
-    const clientSeconds = () => { const { user, system } = process.cpuUsage(); return (user + system) / 1e6; };
     const before = {
       server: server?.cpuSeconds() ?? 0,
       eventLoop: server?.eventLoopCpuSeconds() ?? 0,
       postgres: postgresCpuSeconds(),
-      client: clientSeconds(),
+      client: ownCpuSeconds(),
       machine: machineBusyCpuSeconds(),
     };
     const result = await scenario.measure(seconds);
@@ -225,7 +224,7 @@ try {
         serverUs: perRequestUs(server.cpuSeconds() - before.server),
         eventLoopUs: perRequestUs(server.eventLoopCpuSeconds() - before.eventLoop),
         postgresUs: perRequestUs(postgresCpuSeconds() - before.postgres),
-        clientUs: perRequestUs(clientSeconds() - before.client),
+        clientUs: perRequestUs(ownCpuSeconds() - before.client),
         machineUs: perRequestUs(machineBusyCpuSeconds() - before.machine),
       },
     };

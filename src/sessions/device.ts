@@ -1,5 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { UAParser } from 'ua-parser-js';
+import { setWithLimit } from '../bounded-map.js';
 import type { ClientInfo } from '../http/request-context.js';
 
 /**
@@ -35,10 +36,7 @@ export function userAgentFamily(userAgent: string | null): string {
   const known = familyByUserAgent.get(userAgent);
   if (known !== undefined) return known;
   const family = parseUserAgentFamily(userAgent);
-  if (userAgent.length <= USER_AGENT_CACHE_MAX_LENGTH) {
-    if (familyByUserAgent.size >= USER_AGENT_CACHE_SIZE) familyByUserAgent.delete(familyByUserAgent.keys().next().value!);
-    familyByUserAgent.set(userAgent, family);
-  }
+  if (userAgent.length <= USER_AGENT_CACHE_MAX_LENGTH) setWithLimit(familyByUserAgent, userAgent, family, USER_AGENT_CACHE_SIZE);
   return family;
 }
 

@@ -1,5 +1,6 @@
 import { createHmac, randomUUID, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import type { Clock } from '../deps.js';
+import { setWithLimit } from '../bounded-map.js';
 import { JWT_ALGORITHM, JWT_ALGORITHM_OF, JWT_TTL_S, PARTIAL_JWT_ALGORITHM, type JwtKind } from './constants.js';
 import type { TokenKeys } from './keys.js';
 
@@ -178,9 +179,7 @@ function knownToken(keys: TokenKeys, token: string, now: number): JwtClaims | fa
 function admit(keys: TokenKeys, token: string, signed: SignedToken, now: number): JwtClaims | undefined {
   const verified = checkClaims(keys, signed, now);
   if (!verified) return undefined;
-  const cache = verifiedTokensOf(keys);
-  if (cache.size >= VERIFIED_TOKEN_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  cache.set(token, verified);
+  setWithLimit(verifiedTokensOf(keys), token, verified, VERIFIED_TOKEN_CACHE_SIZE);
   return verified.claims;
 }
 
@@ -202,11 +201,12 @@ function parseSignedToken(keys: TokenKeys, token: string): SignedToken | undefin
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   const header = decodeJsonObject(headerPart);
   if (!header || 'crit' in header || typeof header.kid !== 'string') return undefined;
-  const alg = header.alg;
-  const key = alg === JWT_ALGORITHM ? keys.verifyKeys.get(header.kid) : alg === PARTIAL_JWT_ALGORITHM ? keys.partialKeys.get(header.kid) : undefined;
+  const { alg } = header;
+  if (alg !== JWT_ALGORITHM && alg !== PARTIAL_JWT_ALGORITHM) return undefined;
+  const key = (alg === JWT_ALGORITHM ? keys.verifyKeys : keys.partialKeys).get(header.kid);
   const signature = decodeSegment(signaturePart);
   if (!key || !signature) return undefined;
-  return { alg, input: Buffer.from(`${headerPart}.${payloadPart}`), key, signature, payloadPart } as SignedToken;
+  return { alg, input: Buffer.from(`${headerPart}.${payloadPart}`), key, signature, payloadPart };
 }
 
 /** The payload's claims, once the signature over it is known good. */
